@@ -13,6 +13,7 @@ The keyword names are the book's symbols: ``eta`` (η), ``beta`` (β), ``gamma``
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, NamedTuple
 
@@ -66,21 +67,27 @@ def _all(condition: bool | Tensor) -> bool:
     return bool(condition.all()) if isinstance(condition, Tensor) else bool(condition)
 
 
+def _finite(value: Hyper) -> bool:
+    if isinstance(value, Tensor):
+        return bool(torch.isfinite(value).all())
+    return math.isfinite(value)
+
+
 def check_positive(name: str, value: Hyper) -> None:
     """Raise ``ValueError`` unless every entry of ``value`` is finite and > 0."""
-    if not _all(torch.isfinite(torch.as_tensor(value))) or not _all(value > 0):
+    if not _finite(value) or not _all(value > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {_describe(value)}")
 
 
 def check_nonnegative(name: str, value: Hyper) -> None:
     """Raise ``ValueError`` unless every entry of ``value`` is finite and >= 0."""
-    if not _all(torch.isfinite(torch.as_tensor(value))) or not _all(value >= 0):
+    if not _finite(value) or not _all(value >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {_describe(value)}")
 
 
 def check_decay(name: str, value: Hyper) -> None:
     """Raise ``ValueError`` unless every entry of ``value`` lies in [0, 1)."""
-    if not _all(torch.isfinite(torch.as_tensor(value))) or not _all((value >= 0) & (value < 1)):
+    if not _finite(value) or not _all((value >= 0) & (value < 1)):
         raise ValueError(f"{name} must lie in [0, 1), got {_describe(value)}")
 
 
