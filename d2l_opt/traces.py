@@ -114,7 +114,9 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     draws = None
     if noise > 0:
         generator = torch.Generator().manual_seed(seed)
-        draws = noise * torch.randn((steps, 2), generator=generator, dtype=torch.float64)
+        # One draw per step, so a longer run starts with exactly the noise of a shorter one.
+        draws = noise * torch.stack([torch.randn(2, generator=generator, dtype=torch.float64)
+                                     for _ in range(steps)])
 
     x = x0.expand(settings, 2).clone()
     state = rule.init(x)

@@ -61,6 +61,12 @@ def test_noise_is_seeded():
     assert torch.equal(a.points, b.points) and not torch.equal(a.points, c.points)
 
 
+def test_noise_of_a_longer_run_starts_like_a_shorter_one():
+    short = run_trace(sgd, quadratic, eta=0.1, noise=1.0, seed=5, steps=50)
+    long = run_trace(sgd, quadratic, eta=0.1, noise=1.0, seed=5, steps=500)
+    assert torch.equal(short.points, long.points[:51])
+
+
 def test_schedule_is_pure():
     first = run_trace(sgd, quadratic, eta=0.1, noise=1.0, steps=100, schedule=exponential, lam=0.1)
     again = run_trace(sgd, quadratic, eta=0.1, noise=1.0, steps=100, schedule=exponential, lam=0.1)
