@@ -97,7 +97,7 @@ _CHECKS: dict[str, Callable[[str, Hyper], None]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: usable as a dict key
 class UpdateRule:
     """An optimizer as a pair of pure functions plus its defaults.
 
