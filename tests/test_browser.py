@@ -37,8 +37,9 @@ def html_dir() -> Path:
     given = os.environ.get("D2L_OPT_BOOK_HTML")
     if given:
         return Path(given)
-    result = subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(ROOT), "-W", "-n",
-                             "--keep-going"], capture_output=True, text=True)
+    command = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run([str(command), "build", str(ROOT), "-W", "-n", "--keep-going"],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return ROOT / "_build" / "html"
 
