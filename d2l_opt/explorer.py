@@ -266,7 +266,8 @@ class Explorer:
             points=self.grid.points[0], diverged_at=self.grid.diverged_at[0]))
         badge = ax.text(0.03, 0.95, "", transform=ax.transAxes, va="top", fontsize=9,
                         color=plotting.COLORS["diverged"])
-        image = widgets.Image(format="png")
+        width = int(round(fig.bbox.width))  # shown at its own size, as the static view is
+        image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px"))
         readout = widgets.Label()
         sliders = [widgets.SelectionSlider(options=[(_label(v), v) for v in s.values],
                                            value=s.values[s.index], description=s.symbol,
