@@ -27,7 +27,6 @@ from importlib import resources
 from typing import Callable
 
 import numpy as np
-import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 

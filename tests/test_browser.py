@@ -65,9 +65,10 @@ class OpenedPage:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(path.as_uri(), wait_until="load")
-        self.page.wait_for_function("() => window.MathJax && MathJax.startup && "
-                                    "MathJax.startup.promise", timeout=15000)
-        self.page.evaluate("() => MathJax.startup.promise")
+        if self.page.locator("script[src*='mathjax']").count():  # pages with math load it
+            self.page.wait_for_function("() => window.MathJax && MathJax.startup && "
+                                        "MathJax.startup.promise", timeout=15000)
+            self.page.evaluate("() => MathJax.startup.promise")
 
     def _block(self, route):
         if not route.request.url.startswith("data:"):

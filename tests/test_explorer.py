@@ -56,7 +56,7 @@ def test_static_view_is_accessible_and_offline(momentum_explorer):
     for name in ("eta", "beta"):
         input_id = re.search(rf'<input type="range" id="([^"]+-{name})"', html).group(1)
         assert f'<label for="{input_id}"' in html
-        assert f'aria-valuetext="' in html
+        assert 'aria-valuetext="' in html
     assert 'aria-live="polite"' in html
     assert "http" not in html.replace("http://www.w3.org", "")
     assert "eval(" not in html and "innerHTML" not in html
