@@ -19,9 +19,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("D2L_OPT_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 
 
 def toc_pages() -> list[str]:
@@ -42,16 +39,6 @@ def html_dir() -> Path:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return ROOT / "_build" / "html"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 class OpenedPage:

@@ -18,8 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from test_browser import ARGS, CHROMIUM
-
 CELL = ("from d2l_opt.explorer import explore\n"
         "from d2l_opt.objectives import ill_conditioned\n"
         "from d2l_opt.optimizers import momentum\n"
@@ -62,40 +60,40 @@ def lab(tmp_path):
     server.wait(timeout=30)
 
 
-def test_live_explorer_reruns_the_rule(lab):
-    from playwright.sync_api import sync_playwright
+def test_live_explorer_reruns_the_rule(lab, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    try:
+        _drive(page, lab)
+    finally:
+        page.close()
 
+
+def _drive(page, lab: str) -> None:
     from d2l_opt.explorer import explore
     from d2l_opt.objectives import ill_conditioned
     from d2l_opt.optimizers import momentum
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(f"{lab}/lab/tree/live.ipynb")
-        page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=60000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
-                               ".jp-Notebook-ExecutionIndicator", timeout=60000)
-        page.wait_for_timeout(2000)  # the kernel connects after the notebook renders
-        page.click(".jp-Notebook .jp-Cell .jp-InputArea-editor")
-        page.keyboard.press("Shift+Enter")
-        sliders = page.locator(".jp-OutputArea .widget-hslider")
-        sliders.nth(1).wait_for(timeout=60000)
-        frame = page.locator(".jp-OutputArea img").first
-        readout = page.locator(".jp-OutputArea .widget-label").last
-        page.wait_for_function("el => el.textContent.includes('f(x)')", arg=readout.element_handle(),
-                               timeout=30000)
-        before = frame.get_attribute("src")
-        assert readout.inner_text() == "η = 0.6, β = 0.5: after 20 steps: f(x) = 1.82e-05"
+    page.goto(f"{lab}/lab/tree/live.ipynb")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=60000)
+    page.wait_for_timeout(2000)  # the kernel connects after the notebook renders
+    page.click(".jp-Notebook .jp-Cell .jp-InputArea-editor")
+    page.keyboard.press("Shift+Enter")
+    sliders = page.locator(".jp-OutputArea .widget-hslider")
+    sliders.nth(1).wait_for(timeout=60000)
+    frame = page.locator(".jp-OutputArea img").first
+    readout = page.locator(".jp-OutputArea .widget-label").last
+    page.wait_for_function("el => el.textContent.includes('f(x)')", arg=readout.element_handle(),
+                           timeout=30000)
+    before = frame.get_attribute("src")
+    assert readout.inner_text() == "η = 0.6, β = 0.5: after 20 steps: f(x) = 1.82e-05"
 
-        sliders.nth(1).locator(".noUi-handle").focus()
-        for _ in range(10):  # beta from 0.5 down to 0: plain gradient descent at eta = 0.6
-            page.keyboard.press("ArrowLeft")
-        explorer = explore(momentum, ill_conditioned, eta=(0.05, 1.0, 0.05, 0.6),
-                           beta=(0.0, 0.95, 0.05, 0.5))
-        expected = explorer.readout({"eta": 0.6, "beta": 0.0}, explorer.trace(eta=0.6, beta=0.0))
-        page.wait_for_function("([el, text]) => el.textContent === text",
-                               arg=[readout.element_handle(), expected], timeout=30000)
-        assert "diverged at step" in expected
-        assert frame.get_attribute("src") != before
-        browser.close()
+    sliders.nth(1).locator(".noUi-handle").focus()
+    for _ in range(10):  # beta from 0.5 down to 0: plain gradient descent at eta = 0.6
+        page.keyboard.press("ArrowLeft")
+    explorer = explore(momentum, ill_conditioned, eta=(0.05, 1.0, 0.05, 0.6),
+                       beta=(0.0, 0.95, 0.05, 0.5))
+    expected = explorer.readout({"eta": 0.6, "beta": 0.0}, explorer.trace(eta=0.6, beta=0.0))
+    page.wait_for_function("([el, text]) => el.textContent === text",
+                           arg=[readout.element_handle(), expected], timeout=30000)
+    assert "diverged at step" in expected
+    assert frame.get_attribute("src") != before
