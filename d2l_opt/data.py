@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .optimizers import check_integer
+
 __all__ = ["AIRFOIL_URL", "AIRFOIL_SHA1", "AIRFOIL_FILE", "Airfoil", "airfoil_path",
            "load_airfoil", "DATA_DIR_VARIABLE"]
 
@@ -88,8 +90,7 @@ def load_airfoil(n: int = 1500) -> Airfoil:
 
     Example: ``X, y = load_airfoil()``; ``X.shape`` is ``(1500, 5)``. Chapter: minibatch SGD.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= AIRFOIL_SHAPE[0]:
-        raise ValueError(f"n must be an integer from 1 to {AIRFOIL_SHAPE[0]}, got {n!r}")
+    check_integer("n", n, 1, AIRFOIL_SHAPE[0])
     path = airfoil_path()
     table = np.loadtxt(path, dtype=np.float64, delimiter="\t")
     if table.shape != AIRFOIL_SHAPE:  # unreachable with a verified file; guards edits above

@@ -91,6 +91,14 @@ def check_decay(name: str, value: Hyper) -> None:
         raise ValueError(f"{name} must lie in [0, 1), got {_describe(value)}")
 
 
+def check_integer(name: str, value, low: int, high: int | None = None) -> None:
+    """Raise ``ValueError`` unless ``value`` is an int (not a bool) in ``[low, high]``."""
+    if (isinstance(value, bool) or not isinstance(value, int) or value < low
+            or (high is not None and value > high)):
+        bound = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+
+
 _CHECKS: dict[str, Callable[[str, Hyper], None]] = {
     "eta": check_positive, "eps": check_nonnegative, "beta": check_decay, "gamma": check_decay,
     "rho": check_decay, "beta1": check_decay, "beta2": check_decay,

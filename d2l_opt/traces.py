@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from .objectives import Objective
-from .optimizers import UpdateRule, check_nonnegative
+from .optimizers import UpdateRule, check_integer, check_nonnegative
 
 __all__ = ["Trace", "run_trace", "run_grid", "describe", "DIVERGENCE_FACTOR"]
 
@@ -89,8 +89,7 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     Example: ``run_grid(sgd, quadratic, eta=[0.05, 0.1, 0.2]).points.shape`` is
     ``(3, 21, 2)``. Chapter: SGD.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    check_integer("steps", steps, 1)
     x0 = torch.as_tensor(start, dtype=torch.float64)
     if x0.shape != (2,):
         raise ValueError(f"start must be a point of shape (2,), got shape {tuple(x0.shape)}")
