@@ -175,13 +175,13 @@ class Explorer:
         ranges = ", ".join(f"{x.symbol} in [{_label(x.lo)}, {_label(x.hi)}] step "
                            f"{_label(x.step)}" for x in s)
         default = self.setting(self.default_index)
+        trace = self.trace(**default)
         diverged = int((self.grid.diverged_at >= 0).sum())
         return (f"Explorer: {self.rule.name} on f(x) = {self.objective.formula}, "
                 f"{self.run['steps']} steps from {self.run['start']}\n"
                 f"sliders: {ranges} ({len(self.grid.diverged_at)} settings, "
                 f"{diverged} diverge)\n"
-                f"default {self.readout(default, self.trace(**default))}; "
-                f"{describe(self.trace(**default))}")
+                f"default {self.readout(default, trace)}; {describe(trace)}")
 
     # --- drawing -------------------------------------------------------------------------------
     def _draw_base(self):
