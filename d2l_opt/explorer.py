@@ -43,8 +43,15 @@ SYMBOLS = {"eta": "η", "beta": "β", "gamma": "γ", "rho": "ρ", "beta1": "β�
            "eps": "ε", "alpha": "α", "lam": "λ"}
 #: Upper bound on the data one explorer embeds in a page (keeps a chapter page under 2 MB).
 MAX_EMBED_BYTES = 600_000
-#: Quantization of embedded points: the window spans this many units along each axis.
-SCALE = 10_000
+#: Quantization of embedded points: a point is stored as round(u * SCALE + 1/3), u its
+#: position in the window from 0 to 1 along each axis (int16 holds up to four windows away).
+#: Rounding decides a tie by the last bit of the arithmetic, which differs between CPUs, so
+#: the grid keeps the book's iterates off ties. Iterates are often short decimals (x = -0.991
+#: after three steps of η = 0.05 from an integer start) or short binary fractions (η = 0.5,
+#: β = 0.75), and with SCALE = 10 000, or a power of two, or an offset of 0.1, some landed on
+#: x.5. An offset of 1/3 is neither, so neither kind can reach a tie.
+SCALE = 8192
+OFFSET = (1, 3)  # numerator and denominator, so the page computes the same 1/3
 FIGSIZE = (4.8, 3.4)
 DPI = 100
 
@@ -92,9 +99,26 @@ def _label(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"))
-                            .tobytes()).decode("ascii")
+#: Significant digits of a loss in the readout, and so in the page: the last bits of a float
+#: differ from one CPU to another, and a stored output must carry only what it shows.
+LOSS_DIGITS = 4
+
+
+def _loss_text(value: float) -> str:
+    return f"{value:.{LOSS_DIGITS}g}"
+
+
+def _shown_losses(losses: np.ndarray, diverged_at: np.ndarray) -> list[float | None]:
+    """Each final loss rounded to the digits the readout prints; None for a diverged run,
+    whose readout names the step instead."""
+    return [None if k >= 0 else float(_loss_text(v))
+            for v, k in zip(losses.tolist(), diverged_at.tolist())]
+
+
+def _int16_blob(array: np.ndarray) -> dict[str, str]:
+    """Integers packed little-endian and base64-encoded, tagged with their type."""
+    data = np.ascontiguousarray(array, dtype="<i2").tobytes()
+    return {"int16": base64.b64encode(data).decode("ascii")}
 
 
 class Explorer:
@@ -167,7 +191,7 @@ class Explorer:
         settings = ", ".join(f"{SYMBOLS.get(k, k)} = {_label(v)}" for k, v in values.items())
         k = int(trace.diverged_at)
         result = (f"diverged at step {k}" if k >= 0 else
-                  f"after {self.run['steps']} steps: f(x) = {float(trace.losses[-1]):.4g}")
+                  f"after {self.run['steps']} steps: f(x) = {_loss_text(float(trace.losses[-1]))}")
         return f"{settings}: {result}"
 
     def __repr__(self) -> str:
@@ -206,14 +230,17 @@ class Explorer:
                 round(bbox.height, 2)]
         (lo1, hi1), (lo2, hi2) = self.objective.window
         lo, span = np.array([lo1, lo2]), np.array([hi1 - lo1, hi2 - lo2])
-        scaled = np.clip(np.round((self.grid.points.numpy() - lo) / span * SCALE), -32768, 32767)
+        unit = (self.grid.points.numpy() - lo) / span
+        scaled = np.clip(np.round(unit * SCALE + OFFSET[0] / OFFSET[1]), -32768, 32767)
         uid = "d2l-explorer-" + hashlib.sha1(repr(self).encode()).hexdigest()[:10]
         strides = [int(np.prod([len(t.values) for t in self.sliders[j + 1:]]))
                    for j in range(len(self.sliders))]
-        spec = {"config": self.config(), "steps": self.run["steps"], "scale": SCALE, "axes": axes,
-                "points": _b64(scaled.astype(np.int16)),
-                "losses": _b64(self.grid.losses[:, -1].numpy().astype(np.float64)),
-                "diverged": _b64(self.grid.diverged_at.numpy().astype(np.int16)),
+        spec = {"config": self.config(), "steps": self.run["steps"], "scale": SCALE,
+                "offset": OFFSET, "axes": axes,
+                "points": _int16_blob(scaled),
+                "final_losses": _shown_losses(self.grid.losses[:, -1].numpy(),
+                                              self.grid.diverged_at.numpy()),
+                "diverged": _int16_blob(self.grid.diverged_at.numpy()),
                 "sliders": [{"id": f"{uid}-{s.name}", "symbol": s.symbol, "stride": stride,
                              "labels": [_label(v) for v in s.values]}
                             for s, stride in zip(self.sliders, strides)]}

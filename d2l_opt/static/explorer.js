@@ -11,10 +11,11 @@
     for (var i = 0; i < bytes.length; i++) { view[i] = bytes.charCodeAt(i); }
     return new Type(buf);
   }
-  var points = decode(spec.points, Int16Array);     // settings × (steps+1) × 2, scaled
-  var losses = decode(spec.losses, Float64Array);   // final loss per setting
-  var diverged = decode(spec.diverged, Int16Array); // step of divergence, -1 if none
-  var n = spec.steps + 1, box = spec.axes, scale = spec.scale;
+  var points = decode(spec.points.int16, Int16Array);     // settings × (steps+1) × 2, scaled
+  var losses = spec.final_losses;                         // per setting, to the digits shown
+  var diverged = decode(spec.diverged.int16, Int16Array); // step of divergence, -1 if none
+  var n = spec.steps + 1, box = spec.axes, scale = spec.scale,
+      offset = spec.offset[0] / spec.offset[1];
   var inputs = spec.sliders.map(function (s) { return document.getElementById(s.id); });
   var outputs = spec.sliders.map(function (s) { return document.getElementById(s.id + "-value"); });
   var path = document.getElementById("__ID__-path");
@@ -38,8 +39,8 @@
   function pathData(k, last) {
     var d = [], base = k * n * 2;
     for (var t = 0; t <= last; t++) {
-      var px = box[0] + points[base + 2 * t] / scale * box[2];
-      var py = box[1] + (1 - points[base + 2 * t + 1] / scale) * box[3];
+      var px = box[0] + (points[base + 2 * t] - offset) / scale * box[2];
+      var py = box[1] + (1 - (points[base + 2 * t + 1] - offset) / scale) * box[3];
       d.push((t ? "L" : "M") + px.toFixed(1) + " " + py.toFixed(1));
     }
     return d.join("");
