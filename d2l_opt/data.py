@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .optimizers import check_integer
+from ._validate import check_integer
 
 __all__ = ["AIRFOIL_URL", "AIRFOIL_SHA1", "AIRFOIL_FILE", "Airfoil", "airfoil_path",
            "load_airfoil", "DATA_DIR_VARIABLE"]

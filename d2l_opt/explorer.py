@@ -31,7 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import plotting
-from .book import widgets_enabled
+from .headless import widgets_enabled
 from .objectives import Objective
 from .optimizers import UpdateRule
 from .traces import Trace, describe, run_grid, run_trace

@@ -13,17 +13,18 @@ The keyword names are the book's symbols: ``eta`` (η), ``beta`` (β), ``gamma``
 """
 from __future__ import annotations
 
-import math
+import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Mapping, NamedTuple
 
 import torch
 from torch import Tensor
 
-Hyper = float | Tensor
+from ._validate import Hyper, check_decay, check_nonnegative, check_positive
 
 __all__ = [
-    "UpdateRule", "RULES", "sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "yogi",
+    "UpdateRule", "TorchTwin", "RULES", "sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam", "yogi",
     "NoState", "MomentumState", "AdagradState", "RMSPropState", "AdadeltaState", "AdamState",
 ]
 
@@ -55,82 +56,107 @@ class AdamState(NamedTuple):
     s: Tensor  #: leaky average of squared gradients (second moment)
 
 
-# --- validation -----------------------------------------------------------------------------
-
-def _describe(value: Hyper) -> str:
-    if isinstance(value, Tensor) and value.numel() > 1:
-        return f"a tensor with values in [{value.min().item():g}, {value.max().item():g}]"
-    return f"{float(value)!r}"
-
-
-def _all(condition: bool | Tensor) -> bool:
-    return bool(condition.all()) if isinstance(condition, Tensor) else bool(condition)
-
-
-def _finite(value: Hyper) -> bool:
-    if isinstance(value, Tensor):
-        return bool(torch.isfinite(value).all())
-    return math.isfinite(value)
-
-
-def check_positive(name: str, value: Hyper) -> None:
-    """Raise ``ValueError`` unless every entry of ``value`` is finite and > 0."""
-    if not _finite(value) or not _all(value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {_describe(value)}")
-
-
-def check_nonnegative(name: str, value: Hyper) -> None:
-    """Raise ``ValueError`` unless every entry of ``value`` is finite and >= 0."""
-    if not _finite(value) or not _all(value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {_describe(value)}")
-
-
-def check_decay(name: str, value: Hyper) -> None:
-    """Raise ``ValueError`` unless every entry of ``value`` lies in [0, 1)."""
-    if not _finite(value) or not _all((value >= 0) & (value < 1)):
-        raise ValueError(f"{name} must lie in [0, 1), got {_describe(value)}")
-
-
-def check_integer(name: str, value, low: int, high: int | None = None) -> None:
-    """Raise ``ValueError`` unless ``value`` is an int (not a bool) in ``[low, high]``."""
-    if (isinstance(value, bool) or not isinstance(value, int) or value < low
-            or (high is not None and value > high)):
-        bound = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-
-
+#: What each hyperparameter name must satisfy, wherever it appears.
 _CHECKS: dict[str, Callable[[str, Hyper], None]] = {
     "eta": check_positive, "eps": check_nonnegative, "beta": check_decay, "gamma": check_decay,
     "rho": check_decay, "beta1": check_decay, "beta2": check_decay,
 }
 
 
+@dataclass(frozen=True)
+class TorchTwin:
+    """The ``torch.optim`` optimizer that runs the same rule, and how the names map.
+
+    Args:
+        optimizer: the ``torch.optim`` class.
+        names: each book hyperparameter's ``torch.optim`` keyword (``"betas[0]"`` for an item
+            of a tuple argument), or None where torch has no counterpart.
+        fixed: torch keywords that make torch run the book's rule (Adadelta's ``lr=1.0``).
+        same_when: book values under which the two rules coincide exactly; where ε sits
+            elsewhere (inside or outside the square root), that is ``eps=0``.
+    """
+
+    optimizer: type[torch.optim.Optimizer]
+    names: Mapping[str, str | None]
+    fixed: Mapping[str, object] = field(default_factory=dict)
+    same_when: Mapping[str, float] = field(default_factory=dict)
+
+    def kwargs(self, **hyper: float) -> dict[str, object]:
+        """The ``torch.optim`` keyword arguments for the book's hyperparameters ``hyper``.
+
+        Example: ``adam.torch_twin.kwargs(eta=0.1, beta1=0.8)`` is
+        ``{'lr': 0.1, 'betas': (0.8, 0.999)}``.
+        """
+        kwargs: dict[str, object] = dict(self.fixed)
+        for book_name, value in hyper.items():
+            torch_name = self.names.get(book_name)
+            if torch_name is None:
+                raise ValueError(f"{self.optimizer.__name__} has no counterpart of {book_name}")
+            if "[" in torch_name:
+                base, index = torch_name[:-1].split("[")
+                items = list(kwargs.get(base) or _signature_default(self.optimizer, base))
+                items[int(index)] = value
+                kwargs[base] = tuple(items)
+            else:
+                kwargs[torch_name] = value
+        return kwargs
+
+
+def _signature_default(cls, name: str):
+    return inspect.signature(cls).parameters[name].default
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: usable as a dict key
 class UpdateRule:
-    """An optimizer as a pair of pure functions plus its defaults.
+    """An optimizer as a pair of pure functions: ``init(params)`` and ``update``.
 
-    ``rule.step`` validates the hyperparameters (every one is keyword-only and must be named,
-    or take its default) and then applies ``rule.math``.
+    ``update(params, grad, state, *, hyperparameters) -> (new_params, new_state)`` is the bare
+    rule; its keyword-only arguments are the rule's hyperparameters, and their defaults are
+    the rule's defaults (a keyword with no default is required). ``rule.step`` validates the
+    hyperparameters and the shapes, then applies ``update``.
+
+    Args:
+        name: short name, as in :data:`RULES`.
+        init: ``init(params) -> state``.
+        update: the pure update function.
+        chapter: the chapter that introduces the rule.
+        reference: the paper (or lecture) the rule comes from.
+        torch_twin: the ``torch.optim`` optimizer that runs the same rule, or None.
     """
 
     name: str
     init: Callable[[Tensor], tuple]
-    math: Callable[..., tuple[Tensor, tuple]] = field(repr=False)
-    defaults: Mapping[str, float]
-    required: tuple[str, ...] = ()
+    update: Callable[..., tuple[Tensor, tuple]] = field(repr=False)
     chapter: str = ""
+    reference: str = ""
+    torch_twin: TorchTwin | None = field(default=None, repr=False)
 
     @property
     def __doc__(self) -> str:  # the rule's own docstring: its math, torch names and chapter
-        return self.math.__doc__ or ""
+        return self.update.__doc__ or ""
+
+    @cached_property
+    def _keywords(self) -> list[inspect.Parameter]:
+        return [p for p in inspect.signature(self.update).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        """The hyperparameters that have a default, with it (read off ``update``)."""
+        return {p.name: p.default for p in self._keywords if p.default is not p.empty}
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The hyperparameters that must be given (no default in ``update``)."""
+        return tuple(p.name for p in self._keywords if p.default is p.empty)
 
     @property
     def hyperparameters(self) -> tuple[str, ...]:
         """Names of every hyperparameter the rule takes, required ones first."""
-        return self.required + tuple(k for k in self.defaults if k not in self.required)
+        return self.required + tuple(self.defaults)
 
     def resolve(self, **hyper: Hyper) -> dict[str, Hyper]:
-        """Fill in defaults and validate; unknown or missing names raise ``ValueError``."""
+        """Fill in defaults and validate; unknown, missing or bad values raise ``ValueError``."""
         unknown = sorted(set(hyper) - set(self.hyperparameters))
         if unknown:
             raise ValueError(f"{self.name} takes {', '.join(self.hyperparameters)}; "
@@ -145,10 +171,13 @@ class UpdateRule:
 
     def step(self, params: Tensor, grad: Tensor, state: tuple, **hyper: Hyper):
         """One validated step: ``(new_params, new_state)``."""
+        if not isinstance(params, Tensor) or not isinstance(grad, Tensor):
+            raise ValueError(f"params and grad must be tensors, got {type(params).__name__} "
+                             f"and {type(grad).__name__}")
         if grad.shape != params.shape:
             raise ValueError(f"grad must have the shape of params {tuple(params.shape)}, "
                              f"got {tuple(grad.shape)}")
-        return self.math(params, grad, state, **self.resolve(**hyper))
+        return self.update(params, grad, state, **self.resolve(**hyper))
 
 
 # --- SGD --------------------------------------------------------------------------------------
@@ -168,7 +197,10 @@ def _sgd(x: Tensor, g: Tensor, state: NoState, *, eta: Hyper) -> tuple[Tensor, N
     return x - eta * g, state
 
 
-sgd = UpdateRule("sgd", _sgd_init, _sgd, defaults={}, required=("eta",), chapter="sgd")
+sgd = UpdateRule(
+    "sgd", _sgd_init, _sgd, chapter="sgd",
+    reference="Robbins and Monro (1951), A stochastic approximation method",
+    torch_twin=TorchTwin(torch.optim.SGD, {"eta": "lr"}))
 
 
 # --- Momentum ---------------------------------------------------------------------------------
@@ -194,8 +226,10 @@ def _momentum(x: Tensor, g: Tensor, state: MomentumState, *, eta: Hyper,
     return x - eta * v, MomentumState(v)
 
 
-momentum = UpdateRule("momentum", _momentum_init, _momentum, defaults={},
-                      required=("eta", "beta"), chapter="momentum")
+momentum = UpdateRule(
+    "momentum", _momentum_init, _momentum, chapter="momentum",
+    reference="Polyak (1964), Some methods of speeding up the convergence of iteration methods",
+    torch_twin=TorchTwin(torch.optim.SGD, {"eta": "lr", "beta": "momentum"}))
 
 
 # --- Adagrad ----------------------------------------------------------------------------------
@@ -205,7 +239,7 @@ def _adagrad_init(params: Tensor) -> AdagradState:
 
 
 def _adagrad(x: Tensor, g: Tensor, state: AdagradState, *, eta: Hyper,
-             eps: Hyper) -> tuple[Tensor, AdagradState]:
+             eps: Hyper = 1e-6) -> tuple[Tensor, AdagradState]:
     r"""Adagrad (Duchi, Hazan and Singer, 2011).
 
     .. math:: \mathbf{s}_t = \mathbf{s}_{t-1} + \mathbf{g}_t^2, \qquad
@@ -221,8 +255,12 @@ def _adagrad(x: Tensor, g: Tensor, state: AdagradState, *, eta: Hyper,
     return x - eta * g / torch.sqrt(s + eps), AdagradState(s)
 
 
-adagrad = UpdateRule("adagrad", _adagrad_init, _adagrad, defaults={"eps": 1e-6},
-                     required=("eta",), chapter="adagrad")
+adagrad = UpdateRule(
+    "adagrad", _adagrad_init, _adagrad, chapter="adagrad",
+    reference="Duchi, Hazan and Singer (2011), Adaptive subgradient methods for online "
+              "learning and stochastic optimization",
+    torch_twin=TorchTwin(torch.optim.Adagrad, {"eta": "lr", "eps": "eps"},
+                         same_when={"eps": 0.0}))
 
 
 # --- RMSProp ----------------------------------------------------------------------------------
@@ -231,8 +269,8 @@ def _rmsprop_init(params: Tensor) -> RMSPropState:
     return RMSPropState(torch.zeros_like(params))
 
 
-def _rmsprop(x: Tensor, g: Tensor, state: RMSPropState, *, eta: Hyper, gamma: Hyper,
-             eps: Hyper) -> tuple[Tensor, RMSPropState]:
+def _rmsprop(x: Tensor, g: Tensor, state: RMSPropState, *, eta: Hyper, gamma: Hyper = 0.9,
+             eps: Hyper = 1e-6) -> tuple[Tensor, RMSPropState]:
     r"""RMSProp (Tieleman and Hinton, 2012).
 
     .. math:: \mathbf{s}_t = \gamma \mathbf{s}_{t-1} + (1 - \gamma) \mathbf{g}_t^2, \qquad
@@ -248,8 +286,11 @@ def _rmsprop(x: Tensor, g: Tensor, state: RMSPropState, *, eta: Hyper, gamma: Hy
     return x - eta * g / torch.sqrt(s + eps), RMSPropState(s)
 
 
-rmsprop = UpdateRule("rmsprop", _rmsprop_init, _rmsprop, defaults={"gamma": 0.9, "eps": 1e-6},
-                     required=("eta",), chapter="rmsprop")
+rmsprop = UpdateRule(
+    "rmsprop", _rmsprop_init, _rmsprop, chapter="rmsprop",
+    reference="Tieleman and Hinton (2012), Lecture 6.5, Neural Networks for Machine Learning",
+    torch_twin=TorchTwin(torch.optim.RMSprop, {"eta": "lr", "gamma": "alpha", "eps": "eps"},
+                         same_when={"eps": 0.0}))
 
 
 # --- Adadelta ---------------------------------------------------------------------------------
@@ -258,8 +299,8 @@ def _adadelta_init(params: Tensor) -> AdadeltaState:
     return AdadeltaState(torch.zeros_like(params), torch.zeros_like(params))
 
 
-def _adadelta(x: Tensor, g: Tensor, state: AdadeltaState, *, rho: Hyper,
-              eps: Hyper) -> tuple[Tensor, AdadeltaState]:
+def _adadelta(x: Tensor, g: Tensor, state: AdadeltaState, *, rho: Hyper = 0.9,
+              eps: Hyper = 1e-5) -> tuple[Tensor, AdadeltaState]:
     r"""Adadelta (Zeiler, 2012): no learning rate.
 
     .. math:: \mathbf{s}_t = \rho \mathbf{s}_{t-1} + (1 - \rho) \mathbf{g}_t^2, \qquad
@@ -279,8 +320,11 @@ def _adadelta(x: Tensor, g: Tensor, state: AdadeltaState, *, rho: Hyper,
     return x - g_rescaled, AdadeltaState(s, delta)
 
 
-adadelta = UpdateRule("adadelta", _adadelta_init, _adadelta, defaults={"rho": 0.9, "eps": 1e-5},
-                      chapter="adadelta")
+adadelta = UpdateRule(
+    "adadelta", _adadelta_init, _adadelta, chapter="adadelta",
+    reference="Zeiler (2012), ADADELTA: an adaptive learning rate method",
+    torch_twin=TorchTwin(torch.optim.Adadelta, {"rho": "rho", "eps": "eps"},
+                         fixed={"lr": 1.0}))
 
 
 # --- Adam and Yogi ----------------------------------------------------------------------------
@@ -296,8 +340,8 @@ def _debiased_step(x: Tensor, t: int, v: Tensor, s: Tensor, eta: Hyper, beta1: H
     return x - eta * v_hat / (torch.sqrt(s_hat) + eps)
 
 
-def _adam(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper, beta2: Hyper,
-          eps: Hyper) -> tuple[Tensor, AdamState]:
+def _adam(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper = 0.9,
+          beta2: Hyper = 0.999, eps: Hyper = 1e-6) -> tuple[Tensor, AdamState]:
     r"""Adam (Kingma and Ba, 2014).
 
     .. math:: \mathbf{v}_t = \beta_1 \mathbf{v}_{t-1} + (1 - \beta_1) \mathbf{g}_t, \qquad
@@ -318,8 +362,8 @@ def _adam(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper, b
     return _debiased_step(x, t, v, s, eta, beta1, beta2, eps), AdamState(t, v, s)
 
 
-def _yogi(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper, beta2: Hyper,
-          eps: Hyper) -> tuple[Tensor, AdamState]:
+def _yogi(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper = 0.9,
+          beta2: Hyper = 0.999, eps: Hyper = 1e-3) -> tuple[Tensor, AdamState]:
     r"""Yogi (Zaheer, Reddi, Sachan, Kale and Kumar, 2018): Adam with an additive second moment.
 
     .. math:: \mathbf{s}_t = \mathbf{s}_{t-1} - (1 - \beta_2)\,
@@ -336,12 +380,15 @@ def _yogi(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper, b
     return _debiased_step(x, t, v, s, eta, beta1, beta2, eps), AdamState(t, v, s)
 
 
-adam = UpdateRule("adam", _adam_init, _adam,
-                  defaults={"beta1": 0.9, "beta2": 0.999, "eps": 1e-6},
-                  required=("eta",), chapter="adam")
-yogi = UpdateRule("yogi", _adam_init, _yogi,
-                  defaults={"beta1": 0.9, "beta2": 0.999, "eps": 1e-3},
-                  required=("eta",), chapter="adam")
+adam = UpdateRule(
+    "adam", _adam_init, _adam, chapter="adam",
+    reference="Kingma and Ba (2015), Adam: a method for stochastic optimization",
+    torch_twin=TorchTwin(torch.optim.Adam, {"eta": "lr", "beta1": "betas[0]",
+                                            "beta2": "betas[1]", "eps": "eps"}))
+yogi = UpdateRule(
+    "yogi", _adam_init, _yogi, chapter="adam",
+    reference="Zaheer, Reddi, Sachan, Kale and Kumar (2018), Adaptive methods for nonconvex "
+              "optimization")
 
 #: Every rule of the book by name; tests and explorers iterate over this table.
 RULES: dict[str, UpdateRule] = {r.name: r for r in

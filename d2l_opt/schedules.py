@@ -13,7 +13,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from .optimizers import check_nonnegative, check_positive
+from ._validate import check_nonnegative, check_positive
 
 Param = float | Tensor
 

@@ -14,7 +14,8 @@ import torch
 from torch import Tensor
 
 from .objectives import Objective
-from .optimizers import UpdateRule, check_integer, check_nonnegative
+from ._validate import check_integer, check_nonnegative
+from .optimizers import UpdateRule
 
 __all__ = ["Trace", "run_trace", "run_grid", "describe", "DIVERGENCE_FACTOR"]
 
@@ -128,7 +129,7 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
             step_hyper = hyper
             if schedule is not None:
                 step_hyper = {**hyper, "eta": hyper["eta"] * schedule(t, **sched_kw)}
-            x, state = rule.math(x, g, state, **step_hyper)
+            x, state = rule.update(x, g, state, **step_hyper)
             points.append(x)
     path, diverged_at = _freeze_diverged(torch.stack(points, dim=1), centre, limit)
     return Trace(path, objective(path), diverged_at)

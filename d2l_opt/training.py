@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .optimizers import UpdateRule, check_integer
+from ._validate import check_integer
+from .optimizers import UpdateRule
 
 __all__ = ["TrainingResult", "epoch_order", "init_params", "squared_loss", "train_scratch",
            "train_torch", "LOG_EVERY"]
@@ -181,7 +182,7 @@ def train_scratch(rule: UpdateRule, data: tuple[Tensor, Tensor], *, batch_size: 
     r"""Train linear regression with an update rule of :mod:`d2l_opt.optimizers`.
 
     Each step computes the minibatch loss, its gradients by autograd, and new parameters
-    ``rule.math(p, p.grad, state, **hyper)``, one state per parameter.
+    ``rule.update(p, p.grad, state, **hyper)``, one state per parameter.
 
     Args:
         rule: an update rule, e.g. :data:`~d2l_opt.optimizers.sgd`.
@@ -204,14 +205,14 @@ def train_scratch(rule: UpdateRule, data: tuple[Tensor, Tensor], *, batch_size: 
     hyper = rule.resolve(**hyper)
     if schedule is not None and "eta" not in hyper:
         raise ValueError(f"schedule scales eta, but {rule.name} has no eta")
-    math_step, base_eta = rule.math, hyper.get("eta")
+    update, base_eta = rule.update, hyper.get("eta")
 
     def build(w: Tensor, b: Tensor) -> _Learner:
         params, states = [w.requires_grad_(), b.requires_grad_()], [rule.init(w), rule.init(b)]
 
         def step() -> None:
             for i, p in enumerate(params):  # detached inputs: nothing here is recorded
-                new, states[i] = math_step(p.detach(), p.grad, states[i], **hyper)
+                new, states[i] = update(p.detach(), p.grad, states[i], **hyper)
                 params[i] = new.requires_grad_()  # a fresh leaf, with no gradient yet
 
         def scale_rate(factor: float) -> None:

@@ -12,11 +12,8 @@ from d2l_opt import data
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
-    """A private copy of the data folder (from D2L_OPT_DATA_DIR) that tests may damage."""
-    import os
-
-    source = Path(os.environ["D2L_OPT_DATA_DIR"]) / data.AIRFOIL_FILE
-    shutil.copy(source, tmp_path / data.AIRFOIL_FILE)
+    """A private copy of the verified data file, in a folder that tests may damage."""
+    shutil.copy(data.airfoil_path(), tmp_path / data.AIRFOIL_FILE)
     monkeypatch.setenv("D2L_OPT_DATA_DIR", str(tmp_path))
     return tmp_path
 
@@ -61,11 +58,9 @@ def test_bad_n_is_named(data_dir, n):
 
 def test_download_path_is_hash_checked(tmp_path, monkeypatch):
     """Without D2L_OPT_DATA_DIR the file comes through pooch with the known SHA-1."""
-    import os
-
     import pooch
 
-    source = Path(os.environ["D2L_OPT_DATA_DIR"]) / data.AIRFOIL_FILE
+    source = data.airfoil_path()
     seen = {}
 
     def fake_retrieve(url, known_hash, fname, path, progressbar):
@@ -75,7 +70,7 @@ def test_download_path_is_hash_checked(tmp_path, monkeypatch):
         shutil.copy(source, target)
         return str(target)
 
-    monkeypatch.delenv("D2L_OPT_DATA_DIR")
+    monkeypatch.delenv("D2L_OPT_DATA_DIR", raising=False)
     monkeypatch.setattr(pooch, "os_cache", lambda name: tmp_path / name)
     monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
     assert data.load_airfoil().features.shape == (1500, 5)

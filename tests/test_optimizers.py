@@ -8,53 +8,67 @@ import torch
 
 from d2l_opt.objectives import quadratic, rosenbrock
 from d2l_opt.optimizers import RULES, adam, adadelta, adagrad, momentum, rmsprop, sgd, yogi
+from d2l_opt.rollout import largest_difference, rollout, rollout_torch
 from d2l_opt.traces import run_trace
 
 STEPS = 150
-# (rule, book hyperparameters, torch class, torch keyword arguments): settings under which the
-# book's rule and torch's coincide exactly. Where eps sits differently (inside vs outside the
-# square root) both use eps = 0; Adadelta's torch lr is 1.0, its default.
-TORCH_TABLE = [
-    (sgd, dict(eta=0.05), torch.optim.SGD, dict(lr=0.05)),
-    (momentum, dict(eta=0.05, beta=0.9), torch.optim.SGD, dict(lr=0.05, momentum=0.9)),
-    (momentum, dict(eta=0.01, beta=0.5), torch.optim.SGD, dict(lr=0.01, momentum=0.5)),
-    (adagrad, dict(eta=0.1, eps=0.0), torch.optim.Adagrad, dict(lr=0.1, eps=0.0)),
-    (rmsprop, dict(eta=0.01, gamma=0.9, eps=0.0), torch.optim.RMSprop,
-     dict(lr=0.01, alpha=0.9, eps=0.0)),
-    (adadelta, dict(rho=0.9, eps=1e-5), torch.optim.Adadelta, dict(lr=1.0, rho=0.9, eps=1e-5)),
-    (adam, dict(eta=0.01, beta1=0.9, beta2=0.999, eps=1e-8), torch.optim.Adam,
-     dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8)),
-    (adam, dict(eta=0.1, beta1=0.8, beta2=0.99, eps=1e-6), torch.optim.Adam,
-     dict(lr=0.1, betas=(0.8, 0.99), eps=1e-6)),
-]
+#: Settings for each rule with a torch.optim twin, in the book's names; the registry
+#: (``rule.torch_twin``) translates them, and its ``same_when`` values (eps = 0 where eps sits
+#: elsewhere) are added so that the two rules coincide exactly.
+SETTINGS = {
+    "sgd": [dict(eta=0.05)],
+    "momentum": [dict(eta=0.05, beta=0.9), dict(eta=0.01, beta=0.5)],
+    "adagrad": [dict(eta=0.1)],
+    "rmsprop": [dict(eta=0.01, gamma=0.9)],
+    "adadelta": [dict(rho=0.9, eps=1e-5)],
+    "adam": [dict(eta=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
+             dict(eta=0.1, beta1=0.8, beta2=0.99, eps=1e-6)],
+}
+TORCH_TABLE = [(rule, {**hyper, **rule.torch_twin.same_when})
+               for rule in RULES.values() if rule.torch_twin is not None
+               for hyper in SETTINGS[rule.name]]
 
 
-def run_both(rule, hyper, torch_class, torch_kwargs, dtype, seed=0):
-    """The same parameters and gradient sequence through the book's rule and torch's."""
+def test_every_twin_has_settings():
+    assert {rule.name for rule, _ in TORCH_TABLE} == {
+        name for name, rule in RULES.items() if rule.torch_twin is not None}
+    assert RULES["yogi"].torch_twin is None  # torch has no Yogi
+
+
+def run_both(rule, hyper, dtype, seed=0):
+    """The same start and gradient sequence through the book's rule and its torch twin."""
     generator = torch.Generator().manual_seed(seed)
-    shape = (7, 3)
-    x = torch.randn(shape, generator=generator, dtype=dtype)
-    grads = torch.randn((STEPS, *shape), generator=generator, dtype=dtype)
-    param = torch.nn.Parameter(x.clone())
-    optimizer = torch_class([param], **torch_kwargs)
-    state = rule.init(x)
-    worst = 0.0
-    for g in grads:
-        x, state = rule.step(x, g, state, **hyper)
-        param.grad = g.clone()
-        optimizer.step()
-        worst = max(worst, (x - param.detach()).abs().max().item())
-    return x, param.detach(), worst
+    x0 = torch.randn((7, 3), generator=generator, dtype=dtype)
+    grads = torch.randn((STEPS, 7, 3), generator=generator, dtype=dtype)
+    return rollout(rule, x0, grads, **hyper), rollout_torch(rule, x0, grads, **hyper)
 
 
-@pytest.mark.parametrize("rule, hyper, torch_class, torch_kwargs", TORCH_TABLE,
-                         ids=lambda v: getattr(v, "name", None) or getattr(v, "__name__", None))
+@pytest.mark.parametrize("rule, hyper", TORCH_TABLE,
+                         ids=[f"{rule.name}-{i}" for i, (rule, _) in enumerate(TORCH_TABLE)])
 @pytest.mark.parametrize("dtype, tolerance", [(torch.float64, 1e-12), (torch.float32, 2e-5)])
-def test_rule_equals_torch_step_for_step(rule, hyper, torch_class, torch_kwargs, dtype,
-                                         tolerance):
-    ours, theirs, worst = run_both(rule, hyper, torch_class, torch_kwargs, dtype)
+def test_rule_equals_torch_step_for_step(rule, hyper, dtype, tolerance):
+    ours, theirs = run_both(rule, hyper, dtype)
+    worst = largest_difference(ours, theirs)
     assert worst <= tolerance, f"{rule.name}: largest difference {worst:.2e} over {STEPS} steps"
-    assert not torch.equal(ours, torch.zeros_like(ours))
+    assert not torch.equal(ours[-1], ours[0])
+
+
+def test_registry_translates_names():
+    assert adam.torch_twin.kwargs(eta=0.1, beta1=0.8) == {"lr": 0.1, "betas": (0.8, 0.999)}
+    assert rmsprop.torch_twin.kwargs(eta=0.01, gamma=0.5, eps=0.0) == {
+        "lr": 0.01, "alpha": 0.5, "eps": 0.0}
+    assert adadelta.torch_twin.kwargs(rho=0.8) == {"lr": 1.0, "rho": 0.8}
+    with pytest.raises(ValueError, match="Adadelta has no counterpart of eta"):
+        adadelta.torch_twin.kwargs(eta=0.1)
+
+
+def test_hyperparameters_come_from_the_signature():
+    assert adam.required == ("eta",)
+    assert adam.defaults == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-6}
+    assert rmsprop.hyperparameters == ("eta", "gamma", "eps")
+    assert adadelta.required == () and "eta" not in adadelta.hyperparameters
+    assert yogi.defaults["eps"] == 1e-3
+    assert all(rule.reference for rule in RULES.values())
 
 
 @pytest.mark.parametrize("rule, book, torch_kwargs", [
@@ -63,9 +77,12 @@ def test_rule_equals_torch_step_for_step(rule, hyper, torch_class, torch_kwargs,
 ])
 def test_default_eps_placement_is_a_real_difference(rule, book, torch_kwargs):
     """With their default eps the book's rule and torch's differ, but only slightly."""
-    torch_class = {"adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop}[rule.name]
-    _, _, worst = run_both(rule, book, torch_class, torch_kwargs, torch.float64)
-    assert 1e-12 < worst < 1e-3
+    generator = torch.Generator().manual_seed(0)
+    x0 = torch.randn((7, 3), generator=generator, dtype=torch.float64)
+    grads = torch.randn((STEPS, 7, 3), generator=generator, dtype=torch.float64)
+    ours = rollout(rule, x0, grads, **book)
+    theirs = rollout_torch(rule.torch_twin.optimizer, x0, grads, **torch_kwargs)
+    assert 1e-12 < largest_difference(ours, theirs) < 1e-3
 
 
 def test_adadelta_has_no_learning_rate():
@@ -155,6 +172,9 @@ def test_rule_converges(rule, on_quadratic, on_rosenbrock):
     ("eta", float("nan"), "eta must be a finite number > 0, got nan"),
     ("beta", 1.0, "beta must lie in \\[0, 1\\), got 1.0"),
     ("beta", -0.5, "beta must lie in \\[0, 1\\), got -0.5"),
+    ("eta", "a", "eta must be a finite number > 0, got 'a'"),
+    ("beta", None, "beta must lie in \\[0, 1\\), got None"),
+    ("eta", True, "eta must be a finite number > 0, got True"),
 ])
 def test_bad_hyperparameters_are_named(name, value, message):
     hyper = {"eta": 0.1, "beta": 0.5, name: value}

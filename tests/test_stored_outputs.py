@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 import re
 from pathlib import Path
@@ -101,11 +102,12 @@ def _one_ulp_up(t: torch.Tensor) -> torch.Tensor:
 
 def perturbed(rule):
     """``rule`` with its gradient input and its new parameters each one ulp larger."""
+    @functools.wraps(rule.update)  # keeps the signature, which names the hyperparameters
     def update(x, g, state, **hyper):
-        new_x, new_state = rule.math(x, _one_ulp_up(g), state, **hyper)
+        new_x, new_state = rule.update(x, _one_ulp_up(g), state, **hyper)
         return _one_ulp_up(new_x), new_state
 
-    return dataclasses.replace(rule, math=update)
+    return dataclasses.replace(rule, update=update)
 
 
 def stored_explorers():
