@@ -38,9 +38,9 @@ def stored_texts(notebook: Path):
     cells = json.loads(notebook.read_text())["cells"]
     for index, cell in enumerate(cells):
         for output in cell.get("outputs", []):
-            parts = [output.get("text", "")]
+            parts = [output.get("text", "")]  # every textual part, glued values included
             parts += [value for key, value in output.get("data", {}).items()
-                      if key.startswith("text/") or key.endswith("json")]
+                      if not key.startswith("image/")]
             for part in parts:
                 yield index, part if isinstance(part, str) else (
                     "".join(part) if isinstance(part, list) else json.dumps(part))
@@ -92,6 +92,17 @@ def test_the_scan_catches_what_it_is_for():
     assert machine_dependent(f'{{"points": {{"int16": "{ints}"}}, "id": "d2l-explorer-1a2b3c"}}'
                              ) == []
     assert machine_dependent(f'<img src="data:image/png;base64,{raw}">') == []
+
+
+def test_glued_numbers_are_rounded():
+    from d2l_opt.book.glue import rounded
+
+    assert rounded(0.35712345678) == 0.3571 and rounded(2 / 3, 2) == 0.67
+    assert rounded(1503) == 1503 and isinstance(rounded(1503), int)
+    assert machine_dependent(repr(rounded(1 / 7))) == []
+    assert machine_dependent(repr(1 / 7)) != []
+    with pytest.raises(ValueError, match="value must be a real number, got 'a'"):
+        rounded("a")
 
 
 # --- a simulated other machine ----------------------------------------------------------------
