@@ -1,4 +1,5 @@
-"""Sphinx extension of the book: headless kernels, and pages with no console errors.
+"""Sphinx extension of the book: headless kernels, graded cells shown as a reader needs them
+(:mod:`d2l_opt.book.grading_cells`), and pages with no console errors.
 
 Two defects of the stock Jupyter Book 1 pages are mended here:
 
@@ -12,11 +13,13 @@ Two defects of the stock Jupyter Book 1 pages are mended here:
 from __future__ import annotations
 
 from ..headless import run_headless
+from . import grading_cells
 
 
 def setup(app):
     """Sphinx entry point."""
     run_headless()
+    grading_cells.setup(app)
     app.connect("config-inited", _default_light_mode)
     app.connect("html-page-context", _unique_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
