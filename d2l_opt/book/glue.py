@@ -27,8 +27,9 @@ def rounded(value: float, digits: int = 4) -> float | int:
 def glue_number(name: str, value: float, *, digits: int = 4) -> float | int:
     """Glue ``value``, rounded to ``digits`` significant digits, under ``name``; return it.
 
-    The cell shows nothing; the prose shows it with ``{glue:text}`name` `` (or a format,
-    ``{glue:text}`name:.2f` ``).
+    The glue itself shows nothing; the prose shows the value with ``{glue:text}`name` `` (or a
+    format, ``{glue:text}`name:.2f` ``). The rounded value is returned for later cells (end a
+    cell with ``glue_number(...);`` to keep Jupyter from echoing it).
     """
     from myst_nb import glue
 

@@ -14,13 +14,15 @@ import re
 
 from docutils import nodes
 
-__all__ = ["reader_view", "student_view", "setup"]
+__all__ = ["reader_view", "student_view", "student_notebook", "setup"]
 
 _BEGIN_SOLUTION = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 _END_SOLUTION = re.compile(r"^\s*### END SOLUTION\s*$")
 _HIDDEN_TESTS = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$.*?^\s*### END HIDDEN TESTS\s*$\n?",
                            re.M | re.S)
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+#: Folder of the built book that holds the student notebooks.
+STUDENT_FOLDER = "_student"
 
 
 def reader_view(source: str) -> str:
@@ -44,6 +46,67 @@ def student_view(source: str) -> str:
         elif not inside:
             out.append(line)
     return "\n".join(out).rstrip("\n")
+
+
+def student_notebook(notebook: dict) -> dict:
+    """The student version of a chapter (a notebook as a dict), as nbgrader would release it.
+
+    Solution regions become stubs, hidden tests go, a written answer cell becomes "YOUR ANSWER
+    HERE", the experiment cells of worked solutions (tagged ``solution``) go, and no output is
+    kept.
+    """
+    import copy
+
+    student = copy.deepcopy(notebook)
+    cells = []
+    for cell in student["cells"]:
+        metadata = cell.get("metadata", {})
+        if "solution" in metadata.get("tags", []):
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        is_answer = metadata.get("nbgrader", {}).get("solution", False)
+        if cell["cell_type"] == "code":
+            cell["source"] = student_view(source)
+            cell["outputs"], cell["execution_count"] = [], None
+        elif is_answer:
+            cell["source"] = "YOUR ANSWER HERE"
+        cells.append(cell)
+    student["cells"] = cells
+    return student
+
+
+def _write_student_notebooks(app, exception) -> None:
+    """Write each chapter's student notebook next to the built pages (``_student/``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import json
+    from pathlib import Path
+
+    target = Path(app.outdir) / STUDENT_FOLDER
+    target.mkdir(exist_ok=True)
+    for docname in app.env.found_docs:
+        source = Path(app.env.doc2path(docname))
+        if source.suffix == ".ipynb":
+            notebook = student_notebook(json.loads(source.read_text()))
+            (target / source.name).write_text(json.dumps(notebook, indent=1) + "\n")
+
+
+def _add_download_link(app, doctree) -> None:
+    """Under a chapter's title: a link to its student notebook."""
+    from pathlib import PurePosixPath
+
+    docname = app.env.docname
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    depth = len(PurePosixPath(docname).parts) - 1
+    href = "../" * depth + f"{STUDENT_FOLDER}/{PurePosixPath(docname).name}.ipynb"
+    link = nodes.reference("", "Download this chapter as a student notebook", refuri=href)
+    link["classes"].append("d2l-student-download")
+    title = next(iter(section.findall(nodes.title)))
+    section.insert(section.index(title) + 1, nodes.paragraph("", "", link))
 
 
 def _rewrite(app, doctree) -> None:
@@ -71,3 +134,5 @@ def setup(app):
     """Register the transform and its switch."""
     app.add_config_value("d2l_opt_student_edition", False, "env")
     app.connect("doctree-read", _rewrite)
+    app.connect("doctree-read", _add_download_link)
+    app.connect("build-finished", _write_student_notebooks)
