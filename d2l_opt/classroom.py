@@ -6,9 +6,10 @@ Two commands, one per step of a course::
     python -m d2l_opt.classroom grade COURSE_DIR [--timeout SECONDS]
 
 ``release`` makes an nbgrader course directory (``nbgrader_config.py``, and the instructor
-edition of each chapter as ``source/<chapter>/<chapter>.ipynb``) and runs ``nbgrader
-generate_assignment``: the student notebooks land in ``release/<chapter>/``, with every solution
-replaced by a stub and every hidden test removed. The assignment's name is the chapter's file
+edition of each chapter as ``source/<chapter>/<chapter>.ipynb``, less the cells tagged
+``solution`` that only instructors see) and runs ``nbgrader generate_assignment``: the student
+notebooks land in ``release/<chapter>/``, with every solution replaced by a stub and every hidden
+test removed. The assignment's name is the chapter's file
 name (``sgd``, ``momentum``, ...).
 
 ``grade`` runs ``nbgrader autograde`` on each submission in nbgrader's layout
@@ -27,7 +28,6 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +97,15 @@ def _write_config(course: Path, timeout: int) -> None:
         CONFIG.format(root=str(course), course=course.name, timeout=int(timeout)))
 
 
+def _for_nbgrader(chapter: Path) -> dict:
+    """The chapter without its instructor-only cells (tagged ``solution``): the worked
+    solutions of coding exercises, which nbgrader would otherwise hand out as they are."""
+    notebook = json.loads(chapter.read_text())
+    notebook["cells"] = [cell for cell in notebook["cells"]
+                         if "solution" not in cell.get("metadata", {}).get("tags", [])]
+    return notebook
+
+
 def release(course_dir: str | Path, chapters: list[str] | None = None, *,
             chapters_dir: Path = CHAPTERS_DIR, timeout: int = 120) -> list[Path]:
     """Make (or update) an nbgrader course and generate the student version of each chapter.
@@ -118,7 +127,7 @@ def release(course_dir: str | Path, chapters: list[str] | None = None, *,
     for chapter in _chapters(chapters, chapters_dir):
         source = course / "source" / chapter.stem
         source.mkdir(parents=True, exist_ok=True)
-        shutil.copy(chapter, source / chapter.name)
+        (source / chapter.name).write_text(json.dumps(_for_nbgrader(chapter), indent=1) + "\n")
         result = _nbgrader(course, "generate_assignment", chapter.stem, "--force")
         target = course / "release" / chapter.stem / chapter.name
         if result.returncode != 0 or not target.is_file():

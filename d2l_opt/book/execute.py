@@ -21,6 +21,6 @@ def execute(path: str | Path, timeout: int = 600) -> None:
     path = Path(path)
     run_headless()
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3", coalesce_streams=True,
                    resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
     nbformat.write(notebook, path)
