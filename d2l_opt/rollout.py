@@ -44,7 +44,7 @@ def _gradient_source(grads: Gradients, x0: Tensor, steps: int | None):
 
 
 def rollout(rule: UpdateRule | Callable, x0: Tensor, grads: Gradients, *,
-            steps: int | None = None, state=None, **hyper) -> Tensor:
+            steps: int | None = None, state=None, with_states: bool = False, **hyper):
     """The iterates of ``rule`` from ``x0``: ``x_0, x_1, ..., x_steps``.
 
     Args:
@@ -55,9 +55,11 @@ def rollout(rule: UpdateRule | Callable, x0: Tensor, grads: Gradients, *,
         grads: a tensor of shape ``(steps, *x0.shape)``, or a function ``grad(x)``.
         steps: how many steps (default: every gradient in ``grads``).
         state: the initial state for a plain function.
+        with_states: also return the state after every step.
         **hyper: the rule's hyperparameters.
     Returns:
-        A tensor of shape ``(steps + 1, *x0.shape)``.
+        A tensor of shape ``(steps + 1, *x0.shape)``; with ``with_states``, the pair of it and
+        the list of the ``steps + 1`` states (the initial one first).
 
     Example: ``rollout(sgd, torch.ones(2), quadratic.grad, steps=10, eta=0.1)[-1]``.
     """
@@ -69,11 +71,12 @@ def rollout(rule: UpdateRule | Callable, x0: Tensor, grads: Gradients, *,
         raise ValueError(f"state is needed to roll out the plain function {rule.__name__}")
     else:
         step = rule
-    x, path = x0, [x0]
+    x, path, states = x0, [x0], [state]
     for t in range(steps):
         x, state = step(x, gradient(t, x), state, **hyper)
         path.append(x)
-    return torch.stack(path)
+        states.append(state)
+    return (torch.stack(path), states) if with_states else torch.stack(path)
 
 
 def rollout_torch(optimizer: UpdateRule | type[torch.optim.Optimizer], x0: Tensor,

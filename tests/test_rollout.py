@@ -29,6 +29,9 @@ def test_plain_step_function_needs_and_uses_a_state():
     ours = rollout(adagrad_step, x0, grads, state=torch.zeros(3, dtype=torch.float64), eta=0.1)
     torch.testing.assert_close(ours, rollout(adagrad, x0, grads, eta=0.1), rtol=0, atol=0)
     assert ours.shape == (51, 3) and torch.equal(ours[0], x0)
+    path, states = rollout(adagrad, x0, grads, eta=0.1, with_states=True)
+    assert len(states) == 51 and torch.equal(path, ours)
+    torch.testing.assert_close(states[-1].s, (grads ** 2).sum(0), rtol=1e-12, atol=0)
     with pytest.raises(ValueError, match="state is needed to roll out the plain function"):
         rollout(adagrad_step, x0, grads, eta=0.1)
 
