@@ -71,8 +71,9 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     r"""Run ``rule`` on ``objective`` for every setting of a grid at once.
 
     Each keyword in ``params`` is a hyperparameter of ``rule`` or of ``schedule``, given as a
-    number (shared by all settings) or as a 1-D sequence with one value per setting. Step
-    :math:`t` uses the rate :math:`\eta\,\text{schedule}(t)` and, when ``noise`` > 0, the
+    number (shared by all settings) or as a 1-D sequence with one value per setting. Update
+    :math:`t = 1, 2, \ldots` uses the rate :math:`\eta\,\text{schedule}(t - 1)` (a schedule
+    counts the updates already taken, from 0, as torch's schedulers do) and, when ``noise`` > 0, the
     gradient plus ``noise`` times standard normal noise drawn from a generator seeded with
     ``seed``; every setting sees the same noise, so the runs differ only by their settings.
 
@@ -104,7 +105,8 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     if len(set(lengths.values())) > 1:
         raise ValueError(f"grid columns must have one length, got {lengths}")
     settings = next(iter(lengths.values()), 1)
-    as_column = {k: (v[:, None] if v.dim() == 1 else float(v)) for k, v in columns.items()}
+    given = {**rule_params, **schedule_params}  # a single value keeps its type (an int stays one)
+    as_column = {k: (v[:, None] if v.dim() == 1 else given[k]) for k, v in columns.items()}
     hyper = rule.resolve(**{k: as_column[k] for k in rule_params})
     sched_kw = {k: as_column[k] for k in schedule_params}
 
@@ -128,7 +130,7 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
                 g = g + draws[t - 1]
             step_hyper = hyper
             if schedule is not None:
-                step_hyper = {**hyper, "eta": hyper["eta"] * schedule(t, **sched_kw)}
+                step_hyper = {**hyper, "eta": hyper["eta"] * schedule(t - 1, **sched_kw)}
             x, state = rule.update(x, g, state, **step_hyper)
             points.append(x)
     path, diverged_at = _freeze_diverged(torch.stack(points, dim=1), centre, limit)
