@@ -68,14 +68,31 @@ def check_close(got, expected, *, what: str = "your result", against: str = "the
                          f"{got_t[tuple(first)].item():.6g}{suffix}.")
 
 
+def _tensors(tree) -> list[Tensor]:
+    if isinstance(tree, Tensor):
+        return [tree]
+    if isinstance(tree, (tuple, list)):
+        return [t for item in tree for t in _tensors(item)]
+    return []
+
+
 def _student_rollout(step: Callable, x0: Tensor, grads: Tensor, state, hyper: dict) -> Tensor:
+    """Run the student's step; an exception, or a change in place of the inputs, fails."""
+    inputs = [x0, grads, *_tensors(state)]
+    before = [t.clone() for t in inputs]
     try:
-        return rollout(step, x0, grads, state=state, **hyper)
+        path = rollout(step, x0, grads, state=state, **hyper)
     except AssertionError:
         raise
     except Exception as error:
         raise AssertionError(f"{_name(step)} raised {type(error).__name__}: {error} "
                              f"({_settings(hyper)})") from error
+    for name, tensor, copy in zip(["x", "the gradients"] + ["the state"] * len(before),
+                                  inputs, before):
+        if not torch.equal(tensor, copy):
+            raise AssertionError(f"{_name(step)} changed {name} it was given in place; "
+                                 "return new tensors instead")
+    return path
 
 
 def check_rule(step: Callable, rule: UpdateRule, *, state, steps: int = 20,

@@ -36,6 +36,15 @@ def test_first_difference_is_named():
         check_rule(adagrad_step_wrong, adagrad, state=zeros, eta=0.1)
 
 
+def test_changes_in_place_are_named():
+    def in_place(x, g, s, *, eta, eps=1e-6):
+        s.add_(g * g)
+        return x - eta * g / torch.sqrt(s + eps), s
+
+    with pytest.raises(AssertionError, match="in_place changed the state it was given in place"):
+        check_rule(in_place, adagrad, state=torch.zeros(3, dtype=torch.float64), eta=0.1)
+
+
 def test_errors_and_wrong_shapes_are_reported():
     def raises(x, g, state, *, eta):
         raise NotImplementedError()
