@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 __all__ = ["Objective", "quadratic", "ill_conditioned", "rotated_ill_conditioned", "rosenbrock",
-           "OBJECTIVES"]
+           "double_well", "OBJECTIVES"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,16 @@ rosenbrock = Objective(
     minimizer=(1.0, 1.0), window=((-2.0, 2.0), (-1.0, 3.0)),
     levels=(0.5, 2, 8, 25, 60, 150, 300, 600, 1000))
 
+#: Nonconvex: two basins, minima at (-1, 0) and (1, 0) (both f = 0), and a saddle at the origin
+#: (f = 1) that a run started on the x_2 axis heads for and a noisy or tilted run leaves. Levels
+#: are spaced geometrically, so the basins and the saddle both show.
+double_well = Objective(
+    "double_well", r"(x_1^2 - 1)^2 + x_2^2",
+    lambda x: (x[..., 0] ** 2 - 1) ** 2 + x[..., 1] ** 2,
+    minimizer=(1.0, 0.0), window=((-2.0, 2.0), (-1.5, 1.5)),
+    levels=(0.02, 0.06, 0.15, 0.35, 0.7, 1, 1.5, 3, 6, 10))
+
 #: Every objective by name.
 OBJECTIVES: dict[str, Objective] = {o.name: o for o in
                                     (quadratic, ill_conditioned, rotated_ill_conditioned,
-                                     rosenbrock)}
+                                     rosenbrock, double_well)}

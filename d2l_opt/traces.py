@@ -17,11 +17,19 @@ from .objectives import Objective
 from ._validate import check_integer, check_nonnegative
 from .optimizers import UpdateRule
 
-__all__ = ["Trace", "run_trace", "run_grid", "describe", "DIVERGENCE_FACTOR"]
+__all__ = ["Trace", "run_trace", "run_grid", "run_together", "describe", "noise_draws", "schedule_factor",
+           "DIVERGENCE_FACTOR", "NOISE_QUANTUM", "FACTOR_QUANTUM"]
 
 #: A run counts as diverged once a coordinate is this many window widths from the window's
 #: centre (or is no longer finite). Far enough that no converging run is ever cut short.
 DIVERGENCE_FACTOR = 100.0
+#: Noise draws are standard normals rounded to multiples of 1 / NOISE_QUANTUM, and schedule
+#: factors are rounded to multiples of 1 / FACTOR_QUANTUM. The rounded values are what every
+#: run uses, so the page's engine (which is given the integers) computes with exactly the same
+#: inputs as Python, and a CPU whose ``randn`` or ``exp`` differs in the last bit still gives
+#: the same inputs (a one-ulp change flips a rounding with odds of about 1e-7).
+NOISE_QUANTUM = 1_000_000
+FACTOR_QUANTUM = 2 ** 30
 
 
 class Trace(NamedTuple):
@@ -77,6 +85,12 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     gradient plus ``noise`` times standard normal noise drawn from a generator seeded with
     ``seed``; every setting sees the same noise, so the runs differ only by their settings.
 
+    Both inputs are quantized: the noise of step :math:`t` is ``noise * (k / 1e6)`` with the
+    integers ``k`` of :func:`noise_draws`, and the schedule factor is rounded to a multiple of
+    :math:`2^{-30}` by :func:`schedule_factor`. The book's page engine is given exactly these
+    integers, so its paths equal these ones, and no result depends on the last bits of a
+    CPU's ``randn`` or ``exp``.
+
     Args:
         rule: an update rule from :mod:`d2l_opt.optimizers`.
         objective: a 2D objective from :mod:`d2l_opt.objectives`.
@@ -91,6 +105,36 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     Example: ``run_grid(sgd, quadratic, eta=[0.05, 0.1, 0.2]).points.shape`` is
     ``(3, 21, 2)``. Chapter: SGD.
     """
+    (trace,) = _rollout([_prepare(rule, schedule, params)], objective, steps=steps,
+                        start=start, noise=noise, seed=seed)
+    return trace
+
+
+class _Run(NamedTuple):
+    """One rule with its hyperparameters resolved (floats, or ``(settings, 1)`` columns)."""
+
+    rule: UpdateRule
+    hyper: dict
+    schedule: Callable | None
+    schedule_kw: dict
+    settings: int
+
+
+def _prepare(rule: UpdateRule, schedule: Callable | None, params: dict) -> _Run:
+    rule_params, schedule_params = _split_params(rule, schedule, params)
+    columns = {k: _as_settings(k, v) for k, v in {**rule_params, **schedule_params}.items()}
+    lengths = {k: v.numel() for k, v in columns.items() if v.dim() == 1}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"grid columns must have one length, got {lengths}")
+    given = {**rule_params, **schedule_params}  # a single value keeps its type (an int stays one)
+    as_column = {k: (v[:, None] if v.dim() == 1 else given[k]) for k, v in columns.items()}
+    return _Run(rule, rule.resolve(**{k: as_column[k] for k in rule_params}), schedule,
+                {k: as_column[k] for k in schedule_params}, next(iter(lengths.values()), 1))
+
+
+def _rollout(runs: Sequence[_Run], objective: Objective, *, steps: int, start, noise: float,
+             seed: int) -> list[Trace]:
+    """The one loop: every run in lockstep, one gradient call per step for all of them."""
     check_integer("steps", steps, 1)
     x0 = torch.as_tensor(start, dtype=torch.float64)
     if x0.shape != (2,):
@@ -98,43 +142,93 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     if not torch.isfinite(x0).all():
         raise ValueError(f"start must be finite, got {x0.tolist()}")
     check_nonnegative("noise", noise)
-    rule_params, schedule_params = _split_params(rule, schedule, params)
-
-    columns = {k: _as_settings(k, v) for k, v in {**rule_params, **schedule_params}.items()}
-    lengths = {k: v.numel() for k, v in columns.items() if v.dim() == 1}
-    if len(set(lengths.values())) > 1:
-        raise ValueError(f"grid columns must have one length, got {lengths}")
-    settings = next(iter(lengths.values()), 1)
-    given = {**rule_params, **schedule_params}  # a single value keeps its type (an int stays one)
-    as_column = {k: (v[:, None] if v.dim() == 1 else given[k]) for k, v in columns.items()}
-    hyper = rule.resolve(**{k: as_column[k] for k in rule_params})
-    sched_kw = {k: as_column[k] for k in schedule_params}
-
     (lo1, hi1), (lo2, hi2) = objective.window
     centre = torch.tensor([(lo1 + hi1) / 2, (lo2 + hi2) / 2], dtype=torch.float64)
     limit = DIVERGENCE_FACTOR * torch.tensor([hi1 - lo1, hi2 - lo2], dtype=torch.float64)
     draws = None
     if noise > 0:
-        generator = torch.Generator().manual_seed(seed)
-        # One draw per step, so a longer run starts with exactly the noise of a shorter one.
-        draws = noise * torch.stack([torch.randn(2, generator=generator, dtype=torch.float64)
-                                     for _ in range(steps)])
+        draws = noise * (noise_draws(steps, seed).to(torch.float64) / NOISE_QUANTUM)
 
-    x = x0.expand(settings, 2).clone()
-    state = rule.init(x)
-    points = [x]
+    xs = [x0.expand(run.settings, 2).clone() for run in runs]
+    states = [run.rule.init(x) for run, x in zip(runs, xs)]
+    points = [[x] for x in xs]
+    sizes = [run.settings for run in runs]
     with torch.inference_mode(False), torch.no_grad():
         for t in range(1, steps + 1):
-            g = objective.grad(x)
+            grads = objective.grad(torch.cat(xs)) if len(xs) > 1 else objective.grad(xs[0])
             if draws is not None:
-                g = g + draws[t - 1]
-            step_hyper = hyper
-            if schedule is not None:
-                step_hyper = {**hyper, "eta": hyper["eta"] * schedule(t - 1, **sched_kw)}
-            x, state = rule.update(x, g, state, **step_hyper)
-            points.append(x)
-    path, diverged_at = _freeze_diverged(torch.stack(points, dim=1), centre, limit)
-    return Trace(path, objective(path), diverged_at)
+                grads = grads + draws[t - 1]
+            for i, (run, g) in enumerate(zip(runs, torch.split(grads, sizes))):
+                hyper = run.hyper
+                if run.schedule is not None:
+                    hyper = {**hyper, "eta": hyper["eta"] * schedule_factor(
+                        run.schedule, t - 1, **run.schedule_kw)}
+                xs[i], states[i] = run.rule.update(xs[i], g, states[i], **hyper)
+                points[i].append(xs[i])
+    traces = []
+    for path in points:
+        frozen, diverged_at = _freeze_diverged(torch.stack(path, dim=1), centre, limit)
+        traces.append(Trace(frozen, objective(frozen), diverged_at))
+    return traces
+
+
+def run_together(runs: Sequence[tuple[UpdateRule, Callable | None, dict]],
+                 objective: Objective, *, steps: int = 20,
+                 start: Sequence[float] | Tensor = (-5.0, -2.0), noise: float = 0.0,
+                 seed: int = 0) -> list[Trace]:
+    """Several rules from one start, in lockstep: what :func:`run_trace` gives for each.
+
+    One gradient call per step serves every rule (the costly part of a short 2D run), so a
+    race of several optimizers reruns about as fast as one.
+
+    Args:
+        runs: ``(rule, schedule, params)`` for each run, with one value per parameter.
+        objective, steps, start, noise, seed: shared by every run, as in :func:`run_grid`.
+    Returns:
+        One :class:`Trace` per run, as :func:`run_trace` returns it.
+
+    Example: ``run_together([(sgd, None, {"eta": 0.1}), (adam, None, {"eta": 0.1})],
+    quadratic)``. Chapter: momentum.
+    """
+    prepared = []
+    for rule, schedule, params in runs:
+        for name, value in params.items():
+            if torch.as_tensor(value).dim() != 0:
+                raise ValueError(f"run_together takes one value per parameter, got "
+                                 f"{name}={value!r}")
+        prepared.append(_prepare(rule, schedule, params))
+    traces = _rollout(prepared, objective, steps=steps, start=start, noise=noise, seed=seed)
+    return [Trace(t.points[0], t.losses[0], t.diverged_at[0]) for t in traces]
+
+
+def noise_draws(steps: int, seed: int) -> Tensor:
+    """The integers ``k`` of the gradient noise: step ``t`` adds ``noise * k[t - 1] / 1e6``.
+
+    Standard normals from a generator seeded with ``seed``, one pair per step (so a longer run
+    starts with exactly the noise of a shorter one), rounded to multiples of 1e-6.
+
+    Returns:
+        An int64 tensor of shape ``(steps, 2)``.
+
+    Example: ``noise_draws(3, seed=0).shape`` is ``(3, 2)``. Chapter: SGD.
+    """
+    check_integer("steps", steps, 1)
+    generator = torch.Generator().manual_seed(seed)
+    normals = torch.stack([torch.randn(2, generator=generator, dtype=torch.float64)
+                           for _ in range(steps)])
+    return torch.round(normals * NOISE_QUANTUM).to(torch.int64)
+
+
+def schedule_factor(schedule: Callable, t: int, **params):
+    """``schedule(t, **params)`` rounded to a multiple of 2^-30 (a float, or a tensor for a
+    grid of schedule parameters).
+
+    Example: ``schedule_factor(exponential, 10, lam=0.1) * 2**30`` is an integer. Chapter: SGD.
+    """
+    factor = schedule(t, **params)
+    if isinstance(factor, Tensor):
+        return torch.round(factor * FACTOR_QUANTUM) / FACTOR_QUANTUM
+    return round(float(factor) * FACTOR_QUANTUM) / FACTOR_QUANTUM
 
 
 def _freeze_diverged(path: Tensor, centre: Tensor, limit: Tensor) -> tuple[Tensor, Tensor]:
@@ -178,13 +272,13 @@ def run_trace(rule: UpdateRule, objective: Objective, *, steps: int = 20,
 
 
 def describe(trace: Trace) -> str:
-    """One line on where a single run ended: its last point and loss, or where it diverged."""
-    k = int(trace.diverged_at)
-    if k >= 0:
-        return f"diverged at step {k}"
-    x1, x2 = trace.points[-1].tolist()
-    loss = float(trace.losses[-1])
-    return (f"after {len(trace.points) - 1} steps: x = ({x1:.4f}, {x2:.4f}), "
-            f"f(x) = {loss:.4g}")
+    """One line on how a single run ended, worded by :func:`d2l_opt.explorer.outcome` (the
+    one wording the explorers, their readouts and the chapters share).
+
+    Example: ``describe(run_trace(sgd, quadratic, eta=0.6))`` is ``"diverged at step 1"``.
+    """
+    from .explorer.spec import outcome  # the wording lives with the explorer's spec
+
+    return outcome(len(trace.points) - 1, float(trace.losses[-1]), int(trace.diverged_at))
 
 

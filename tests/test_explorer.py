@@ -1,7 +1,9 @@
-"""The explorer: precomputed grid, static page view, live view and bad slider ranges."""
+"""The explorer: its spec, the one wording of outcomes, the page's inputs, the fallback grid
+for rules without a JavaScript twin, the live widget, and bad input named."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 
@@ -9,10 +11,26 @@ import numpy as np
 import pytest
 import torch
 
-from d2l_opt.explorer import MAX_EMBED_BYTES, Explorer, explore
-from d2l_opt.objectives import ill_conditioned, quadratic
-from d2l_opt.optimizers import momentum, sgd
+from d2l_opt.explorer import (MAX_EMBED_BYTES, TEMPLATES, Explorer, explore, has_js_twin,
+                              outcome, race)
+from d2l_opt.explorer.static import page_spec
+from d2l_opt.objectives import (OBJECTIVES, Objective, double_well, ill_conditioned, quadratic,
+                                rosenbrock, rotated_ill_conditioned)
+from d2l_opt.optimizers import RULES, adam, momentum, rmsprop, sgd
 from d2l_opt.schedules import polynomial
+from d2l_opt.traces import (FACTOR_QUANTUM, describe, noise_draws, run_grid, run_trace,
+                            schedule_factor)
+
+SPEC = re.compile(r'<script type="application/json" id="[^"]+">(.*?)</script>')
+
+
+def spec_of(html: str) -> dict:
+    return json.loads(SPEC.search(html).group(1))
+
+
+def ints(blob: dict) -> np.ndarray:
+    (kind, data), = blob.items()
+    return np.frombuffer(base64.b64decode(data), dtype={"int16": "<i2", "int32": "<i4"}[kind])
 
 
 @pytest.fixture(scope="module")
@@ -21,78 +39,170 @@ def momentum_explorer() -> Explorer:
                    beta=(0.0, 0.9, 0.1, 0.5))
 
 
-def spec_of(html: str) -> dict:
-    match = re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', html)
-    return json.loads(match.group(1))
+@pytest.fixture(scope="module")
+def adam_race() -> Explorer:
+    return race(adam=dict(eta=(0.05, 0.5, 0.05, 0.1)), rmsprop=dict(eta=(0.01, 0.1, 0.01, 0.05)),
+                momentum=dict(eta=0.001, beta=(0.0, 0.9, 0.1, 0.9)), objective=rosenbrock,
+                objectives=[ill_conditioned, rotated_ill_conditioned, double_well],
+                start=(-1.5, 2.5), steps=100)
 
 
-def test_grid_equals_single_runs(momentum_explorer):
-    explorer = momentum_explorer
-    assert explorer.grid.points.shape == (20 * 10, 21, 2)
-    for flat in [0, 7, 55, 120, 199]:
-        values = explorer.setting(flat)
-        single = explorer.trace(**values)
-        torch.testing.assert_close(explorer.grid.points[flat], single.points, rtol=0, atol=0)
-        assert int(explorer.grid.diverged_at[flat]) == int(single.diverged_at)
-    assert explorer.setting(explorer.default_index) == {"eta": 0.6, "beta": 0.5}
+# --- the one wording ------------------------------------------------------------------------
+
+def test_outcomes_are_worded_once():
+    assert outcome(20, 0.0033231, -1) == "after 20 steps: f(x) = 0.003323"
+    assert outcome(20, float("inf"), 7) == "diverged at step 7"
+    trace = run_trace(sgd, quadratic, eta=0.1)
+    assert describe(trace) == outcome(20, float(trace.losses[-1]), -1)
+    assert describe(run_trace(sgd, ill_conditioned, eta=0.6)).startswith("diverged at step ")
 
 
-def test_static_view_embeds_the_grid(momentum_explorer):
-    html = momentum_explorer.static_html()
-    spec = spec_of(html)
-    points = np.frombuffer(base64.b64decode(spec["points"]["int16"]), dtype="<i2")
-    points = points.reshape(200, 21, 2)
-    (lo1, hi1), (lo2, hi2) = ill_conditioned.window
-    offset = spec["offset"][0] / spec["offset"][1]
-    decoded = ((points - offset) / spec["scale"] * np.array([hi1 - lo1, hi2 - lo2])
-               + np.array([lo1, lo2]))
-    inside = np.abs(momentum_explorer.grid.points.numpy()).max(-1) < 3
-    np.testing.assert_allclose(decoded[inside], momentum_explorer.grid.points.numpy()[inside],
-                               atol=1e-3)
-    diverged = np.frombuffer(base64.b64decode(spec["diverged"]["int16"]), dtype="<i2")
-    assert diverged.tolist() == momentum_explorer.grid.diverged_at.tolist()
-    # Final losses carry only the digits the readout prints, so the page is the same on
-    # every CPU; a diverged setting has none.
-    for loss, k, final in zip(momentum_explorer.grid.losses[:, -1].tolist(), diverged,
-                              spec["final_losses"]):
-        assert final is None if k >= 0 else final == float(f"{loss:.4g}")
-    assert Explorer.from_config(spec["config"]).config() == momentum_explorer.config()
+def test_readout_words_every_path(momentum_explorer, adam_race):
+    state = momentum_explorer.default_state()
+    trace = momentum_explorer.traces(state)[0]
+    assert momentum_explorer.readout(state) == (
+        "η = 0.6, β = 0.5: " + outcome(20, float(trace.losses[-1]), int(trace.diverged_at)))
+    text = adam_race.readout()
+    assert text.startswith("adam (η = 0.1): after 100 steps: f(x) = ")
+    assert "; rmsprop (η = 0.05): " in text and "; momentum (β = 0.9): " in text
+    state = adam_race.default_state()
+    state["hidden"] = [True, False, True]
+    assert adam_race.readout(state).startswith("rmsprop (η = 0.05): ")
+    state["hidden"] = [True] * 3
+    assert adam_race.readout(state) == TEMPLATES["all_hidden"]
 
 
-def test_static_view_is_accessible_and_offline(momentum_explorer):
-    html = momentum_explorer.static_html()
-    for name in ("eta", "beta"):
-        input_id = re.search(rf'<input type="range" id="([^"]+-{name})"', html).group(1)
-        assert f'<label for="{input_id}"' in html
-        assert 'aria-valuetext="' in html
-    assert 'aria-live="polite"' in html
-    assert "http" not in html.replace("http://www.w3.org", "")
-    assert "eval(" not in html and "innerHTML" not in html
-    assert html == momentum_explorer.static_html(), "the static view must be deterministic"
-
-
-def test_text_summary_names_the_default_trace(momentum_explorer):
+def test_repr_names_the_sliders_and_the_default_outcome(momentum_explorer, adam_race):
     text = repr(momentum_explorer)
-    assert "η in [0.05, 1] step 0.05, β in [0, 0.9] step 0.1 (200 settings" in text
+    assert "momentum: η in [0.05, 1] step 0.05, β in [0, 0.9] step 0.1" in text
     assert "default η = 0.6, β = 0.5: after 20 steps: f(x) = " in text
+    text = repr(adam_race)
+    assert "objectives: rosenbrock, ill_conditioned, rotated_ill_conditioned, double_well" in text
+    assert "default adam (η = 0.1): after 100 steps" in text
 
 
-def test_divergence_is_labelled():
-    explorer = explore(sgd, ill_conditioned, eta=(0.1, 0.7, 0.1, 0.6))
-    values = {"eta": 0.6}
-    trace = explorer.trace(**values)
-    assert explorer.readout(values, trace) == f"η = 0.6: diverged at step {int(trace.diverged_at)}"
-    assert "diverge)" in repr(explorer)
+# --- the spec and the page's inputs ----------------------------------------------------------
+
+def test_config_rebuilds_the_explorer(momentum_explorer, adam_race):
+    for explorer in (momentum_explorer, adam_race):
+        config = json.loads(json.dumps(explorer.config()))
+        assert Explorer.from_config(config).config() == explorer.config()
+    spec = spec_of(adam_race.static_html())
+    assert Explorer.from_config(spec["config"]).readout() == adam_race.readout()
 
 
-def test_schedule_parameters_get_sliders():
-    explorer = explore(sgd, quadratic, schedule=polynomial, eta=(0.05, 0.2, 0.05, 0.1),
-                       alpha=(0.0, 1.0, 0.5, 0.5), lam=0.1, noise=1.0, steps=30, seed=2)
-    assert [s.symbol for s in explorer.sliders] == ["η", "α"]
-    single = explorer.trace(eta=0.15, alpha=1.0)
-    flat = explorer.flat_index([2, 2])
-    torch.testing.assert_close(explorer.grid.points[flat], single.points, rtol=0, atol=0)
+def test_state_reruns_each_rule(adam_race):
+    state = adam_race.default_state()
+    state.update(objective="double_well", start=[0.01, 1.2], steps=37)
+    state["positions"][2] = [5]  # beta = 0.5
+    traces = adam_race.traces(state)
+    expected = run_trace(momentum, double_well, steps=37, start=(0.01, 1.2), eta=0.001, beta=0.5)
+    torch.testing.assert_close(traces[2].points, expected.points, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="objective 'quadratic' is not offered"):
+        adam_race.traces({**state, "objective": "quadratic"})
 
+
+def test_page_gets_the_quantized_inputs_run_grid_uses():
+    explorer = explore(sgd, quadratic, steps=30, noise=1.0, seed=3, schedule=polynomial,
+                       lam=0.1, eta=(0.05, 0.2, 0.05, 0.1), alpha=(0.0, 1.0, 0.5, 0.5))
+    spec = page_spec(explorer, "x")
+    draws = ints(spec["draws"]).reshape(-1, 2)
+    assert draws.shape == (explorer.max_steps, 2) and explorer.max_steps == 200
+    assert np.array_equal(draws, noise_draws(200, 3).numpy())
+    entry = spec["entries"][0]
+    assert [s["kind"] for s in entry["sliders"]] == ["rule", "schedule"]
+    assert entry["engine"] and entry["grid"] is None and entry["note"] is None
+    factors = ints(entry["schedule"]["factors"]).reshape(3, 200)  # alpha = 0, 0.5, 1
+    for row, alpha in zip(factors, (0.0, 0.5, 1.0)):
+        # update 30 runs after 29 taken: schedule(29), as torch's schedulers count
+        assert row[29] == schedule_factor(polynomial, 29, alpha=alpha, lam=0.1) * FACTOR_QUANTUM
+    assert entry["hyper"] == {}  # sgd's eta is a slider; no fixed hyperparameter
+    # The run the page reproduces uses exactly these inputs.
+    trace = run_trace(sgd, quadratic, steps=2, eta=0.1, noise=1.0, seed=3)
+    g0 = quadratic.grad(torch.tensor([-5.0, -2.0], dtype=torch.float64))
+    first = torch.tensor([-5.0, -2.0], dtype=torch.float64) - 0.1 * (
+        g0 + 1.0 * (torch.tensor(draws[0], dtype=torch.float64) / 1e6))
+    assert torch.equal(trace.points[1], first)
+
+
+def test_rule_defaults_reach_the_page(adam_race):
+    entries = page_spec(adam_race, "x")["entries"]
+    assert entries[0]["hyper"] == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-6}
+    assert entries[2]["hyper"] == {"eta": 0.001}
+    assert [o["name"] for o in page_spec(adam_race, "x")["objectives"]] == [
+        "rosenbrock", "ill_conditioned", "rotated_ill_conditioned", "double_well"]
+
+
+def test_static_view_is_accessible_offline_and_deterministic(momentum_explorer):
+    html = momentum_explorer.static_html()
+    assert html == momentum_explorer.static_html()
+    assert 'class="d2l-explorer"' in html and "d2l-lab-readout" in html
+    assert "http" not in html.replace("http://www.w3.org", "")
+    assert "eval(" not in html and "innerHTML" not in html and "new Function" not in html
+    assert "</script" not in SPEC.search(html).group(1)
+    assert html.count("<script") == 2
+
+
+def test_stored_page_carries_no_machine_dependent_number(adam_race):
+    from tests.test_stored_outputs import machine_dependent
+
+    noisy = explore(sgd, quadratic, steps=50, noise=1.0, seed=0, schedule=polynomial,
+                    lam=0.1, eta=(0.01, 0.6, 0.01, 0.1), alpha=(0.0, 1.0, 0.05, 0.5))
+    for explorer in (adam_race, noisy):
+        assert machine_dependent(explorer.static_html()) == []
+
+
+# --- a rule without a JavaScript twin ------------------------------------------------------
+
+def _signs(x, g, state, *, eta):
+    """Sign descent: a rule of the reader's own."""
+    return x - eta * torch.sign(g), state
+
+
+my_rule = dataclasses.replace(sgd, name="signs", update=_signs, torch_twin=None)
+
+
+def test_twins_are_the_book_rules_registered_by_name():
+    assert all(has_js_twin(rule) for rule in RULES.values())
+    assert all(has_js_twin(o) for o in OBJECTIVES.values())
+    assert not has_js_twin(my_rule)
+    assert not has_js_twin(dataclasses.replace(sgd, update=_signs))  # named sgd, not sgd
+    own = Objective("bowl", "x_1^2", lambda x: (x ** 2).sum(-1), (0.0, 0.0),
+                    ((-1.0, 1.0), (-1.0, 1.0)))
+    assert not has_js_twin(own)
+
+
+def test_rule_without_twin_falls_back_to_a_grid():
+    explorer = race(signs=dict(rule=my_rule, eta=(0.1, 0.5, 0.1, 0.2)),
+                    sgd=dict(eta=(0.1, 0.5, 0.1, 0.2)), objective=quadratic,
+                    objectives=[rosenbrock])
+    assert "signs: η in [0.1, 0.5] step 0.1 (no JavaScript twin" in repr(explorer)
+    html = explorer.static_html()
+    entry, book = spec_of(html)["entries"]
+    assert book["engine"] and book["grid"] is None
+    assert not entry["engine"] and entry["note"] == (
+        "signs has no JavaScript twin: the page shows its paths precomputed on quadratic "
+        "from (-5, -2) for up to 20 steps; in a running notebook it follows every control.")
+    grid = entry["grid"]
+    points = ints(grid["points"]).reshape(5, 21, 2)
+    offset = grid["offset"][0] / grid["offset"][1]
+    (lo1, hi1), (lo2, hi2) = quadratic.window
+    decoded = ((points - offset) / grid["scale"] * np.array([hi1 - lo1, hi2 - lo2])
+               + np.array([lo1, lo2]))
+    expected = run_grid(my_rule, quadratic, eta=[0.1, 0.2, 0.3, 0.4, 0.5])
+    np.testing.assert_allclose(decoded, expected.points.numpy(), atol=1e-3)
+    assert grid["losses"][1][20] == float(f"{float(expected.losses[1, 20]):.4g}")
+    assert ints(grid["diverged"]).tolist() == expected.diverged_at.tolist()
+
+
+def test_fallback_grid_has_a_budget():
+    with pytest.raises(ValueError, match=r"signs has no JavaScript twin, so the page embeds its "
+                                         r"paths: 5000 settings x 20 steps would embed \d+ kB"):
+        explore(my_rule, quadratic, eta=(0.001, 5.0, 0.001, 0.1)).static_html()
+    assert MAX_EMBED_BYTES <= 700_000
+
+
+# --- bad input, named ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("params, message", [
     (dict(eta=(0.5, 0.1, 0.1, 0.3)), r"slider eta needs lo < hi, got lo=0.5, hi=0.1"),
@@ -100,34 +210,54 @@ def test_schedule_parameters_get_sliders():
     (dict(eta=(0.1, 0.5, -0.1, 0.3)), r"slider eta needs step > 0, got step=-0.1"),
     (dict(eta=(0.1, 0.5, 0.1, 0.33)), r"slider eta: default=0.33 is not one of its values"),
     (dict(eta=(0.1, 0.5, 0.1)), r"slider eta must be \(lo, hi, step, default\)"),
-    (dict(eta=0.1), "explore needs at least one slider"),
-    (dict(eta=(0.001, 1.0, 0.001, 0.1), beta=(0.0, 0.9, 0.1, 0.5)),
-     r"a grid of 10000 settings x 20 steps would embed \d+ kB in the page, over the budget"),
+    (dict(eta=0.1, gamma=(0.1, 0.5, 0.1, 0.3)), r"unknown parameter\(s\) gamma: sgd takes eta"),
+    (dict(eta=-0.1), "eta must be a finite number > 0, got -0.1"),
+    (dict(eta=0.1, steps=0), "steps must be an integer from 1 to 2000, got 0"),
+    (dict(eta=0.1, start=(0.0, float("nan"))), "start must be two finite numbers"),
+    (dict(eta=0.1, noise=-1.0), "noise must be a finite number >= 0, got -1.0"),
+    (dict(eta=0.1, objectives=[Objective("own", "x", lambda x: x.sum(-1), (0.0, 0.0),
+                                         ((-1.0, 1.0), (-1.0, 1.0)))]),
+     "objectives offers the book's objectives"),
 ])
-def test_bad_slider_ranges_are_named(params, message):
-    rule = momentum if "beta" in params else sgd
+def test_bad_explorer_input_is_named(params, message):
     with pytest.raises(ValueError, match=message):
-        explore(rule, ill_conditioned, **params)
-    assert MAX_EMBED_BYTES <= 700_000
+        explore(sgd, ill_conditioned, **params)
 
 
-def test_live_view_reruns_the_rule(monkeypatch):
-    import ipywidgets
+@pytest.mark.parametrize("entries, message", [
+    (dict(), "an explorer needs at least one optimizer"),
+    (dict(sgd=0.1), r"race entry sgd must be a dict of hyperparameters, got 0.1"),
+    (dict(newton=dict(eta=0.1)), r"race entry newton names no rule of the book"),
+    (dict(fast=dict(rule=sgd, eta=(0.1, 0.5, 0.1, 0.7))),
+     r"fast: slider eta: default=0.7 is not one of its values"),
+    (dict(sgd=dict(eta=0.1, beta=0.5)), r"unknown parameter\(s\) beta"),
+])
+def test_bad_race_input_is_named(entries, message):
+    with pytest.raises(ValueError, match=message):
+        race(objective=quadratic, **entries)
 
+
+# --- the live view ------------------------------------------------------------------------
+
+def test_live_view_reruns_the_python_rule(monkeypatch):
     monkeypatch.setenv("D2L_OPT_NO_WIDGETS", "0")
-    explorer = explore(momentum, ill_conditioned, eta=(0.1, 0.7, 0.1, 0.6),
-                       beta=(0.0, 0.5, 0.25, 0.5))
+    explorer = race(signs=dict(rule=my_rule, eta=(0.1, 0.5, 0.1, 0.2)),
+                    momentum=dict(eta=(0.1, 0.7, 0.1, 0.6), beta=(0.0, 0.5, 0.25, 0.5)),
+                    objective=ill_conditioned, objectives=[double_well])
     bundle = explorer._repr_mimebundle_()
     assert {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"} <= set(bundle)
-    box = explorer.widget()
-    image, readout = box.children[-2], box.children[-1]
-    assert isinstance(image, ipywidgets.Image) and bytes(image.value).startswith(b"\x89PNG")
-    first_png, first_text = bytes(image.value), readout.value
-    box.sliders[1].value = 0.0  # beta = 0: plain gradient descent at eta = 0.6 diverges
-    assert bytes(image.value) != first_png
-    trace = explorer.trace(eta=0.6, beta=0.0)
-    assert readout.value == explorer.readout({"eta": 0.6, "beta": 0.0}, trace)
-    assert "diverged at step" in readout.value and readout.value != first_text
+    widget = explorer.widget()
+    assert widget.readout == explorer.readout()
+    assert widget.spec["mode"] == "live" and "draws" not in widget.spec
+    state = json.loads(json.dumps(widget.state))
+    state.update(start=[0.5, 1.0], objective="double_well")
+    state["positions"][1] = [5, 0]  # momentum with beta = 0: gradient descent at eta = 0.6
+    widget.state = state
+    traces = explorer.traces(state)
+    assert widget.readout == explorer.readout(state, traces)
+    assert widget.paths[0]["points"] == traces[0].points.flatten().tolist()
+    assert widget.paths[1]["diverged_at"] == int(traces[1].diverged_at)
+    assert len(widget.callback_ms) == 2
 
 
 def test_headless_execution_makes_no_widget(monkeypatch):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 
 import pytest
@@ -10,7 +11,8 @@ import torch
 from d2l_opt.objectives import OBJECTIVES, ill_conditioned, quadratic
 from d2l_opt.optimizers import adam, momentum, rmsprop, sgd
 from d2l_opt.schedules import exponential, polynomial
-from d2l_opt.traces import describe, run_grid, run_trace
+from d2l_opt.traces import (FACTOR_QUANTUM, NOISE_QUANTUM, describe, noise_draws, run_grid,
+                            run_together, run_trace, schedule_factor)
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES.values(), ids=list(OBJECTIVES))
@@ -67,6 +69,29 @@ def test_noise_of_a_longer_run_starts_like_a_shorter_one():
     assert torch.equal(short.points, long.points[:51])
 
 
+def test_noise_and_schedule_inputs_are_quantized():
+    # What run_grid adds and scales by are k / 1e6 and k / 2^30, so the page's engine, given
+    # the integers k, computes with exactly the same numbers.
+    draws = noise_draws(40, seed=9)
+    assert draws.dtype == torch.int64
+    normals = torch.Generator().manual_seed(9)
+    first = torch.randn(2, generator=normals, dtype=torch.float64)
+    assert torch.equal(draws[0], torch.round(first * NOISE_QUANTUM).to(torch.int64))
+    x0 = torch.tensor([-5.0, -2.0], dtype=torch.float64)
+    trace = run_trace(sgd, quadratic, eta=0.1, noise=0.5, seed=9, steps=1)
+    expected = x0 - 0.1 * (quadratic.grad(x0) + 0.5 * (draws[0].double() / NOISE_QUANTUM))
+    assert torch.equal(trace.points[1], expected)
+    factor = schedule_factor(exponential, 7, lam=0.1)
+    assert factor * FACTOR_QUANTUM == round(factor * FACTOR_QUANTUM)
+    assert abs(factor - math.exp(-0.7)) <= 2 ** -31
+    grid = schedule_factor(exponential, 7, lam=torch.tensor([[0.1], [0.2]], dtype=torch.float64))
+    assert grid[0, 0] == factor
+    trace = run_trace(sgd, quadratic, eta=0.1, steps=7, schedule=exponential, lam=0.1)
+    factor = schedule_factor(exponential, 6, lam=0.1)  # the 7th update, after 6 taken
+    x6 = trace.points[6]
+    assert torch.equal(trace.points[7], x6 - (0.1 * factor) * quadratic.grad(x6))
+
+
 def test_schedule_is_pure():
     first = run_trace(sgd, quadratic, eta=0.1, noise=1.0, steps=100, schedule=exponential, lam=0.1)
     again = run_trace(sgd, quadratic, eta=0.1, noise=1.0, steps=100, schedule=exponential, lam=0.1)
@@ -95,7 +120,7 @@ def test_overflow_to_infinity_is_held_at_the_last_finite_point():
 def test_converging_run_is_not_flagged():
     trace = run_trace(adam, ill_conditioned, eta=0.1, steps=200)
     assert int(trace.diverged_at) == -1
-    assert describe(trace).startswith("after 200 steps: x = (")
+    assert describe(trace).startswith("after 200 steps: f(x) = ")
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -118,3 +143,17 @@ def test_grid_columns_must_agree():
         run_grid(rmsprop, quadratic, eta=[0.1, 0.2], gamma=[0.9, 0.8, 0.7])
     with pytest.raises(ValueError, match="run_trace takes one value per parameter"):
         run_trace(sgd, quadratic, eta=[0.1, 0.2])
+
+
+def test_runs_together_equal_runs_alone():
+    runs = [(sgd, None, {"eta": 0.1}), (momentum, None, {"eta": 0.3, "beta": 0.8}),
+            (adam, exponential, {"eta": 0.2, "lam": 0.05}), (sgd, None, {"eta": 0.6})]
+    together = run_together(runs, ill_conditioned, steps=60, noise=0.5, seed=4, start=(1.0, -2.0))
+    for (rule, schedule, params), trace in zip(runs, together):
+        alone = run_trace(rule, ill_conditioned, steps=60, noise=0.5, seed=4, start=(1.0, -2.0),
+                          schedule=schedule, **params)
+        torch.testing.assert_close(trace.points, alone.points, rtol=0, atol=0)
+        assert int(trace.diverged_at) == int(alone.diverged_at)
+    assert int(together[3].diverged_at) > 0  # gradient descent at eta = 0.6 leaves the window
+    with pytest.raises(ValueError, match="run_together takes one value per parameter"):
+        run_together([(sgd, None, {"eta": [0.1, 0.2]})], quadratic)
