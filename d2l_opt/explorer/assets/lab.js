@@ -148,11 +148,16 @@ var LAB = (function (E) {
   // --- the view ---------------------------------------------------------------------------------
   function render(ctx) {
     var model = ctx.model, host = ctx.el, spec = model.get("spec"), T = spec.templates;
-    var uid = (spec.id || "d2l-explorer") + "-v" + (views++);
-    var live = spec.mode === "live", pending = false, queued = false, marked = null;
+    // Element ids unique on the page: a live widget has no id of its own, and one explorer may
+    // be shown twice.
+    var uid = (spec.id || "d2l-live-" + Math.random().toString(36).slice(2, 10)) + "-v" + (views++);
+    var live = spec.mode === "live", marked = null;
     clear(host);
     var root = el("div", {"class": "d2l-lab"});
     host.appendChild(root);
+    // Keys pressed inside the explorer are its own: a JupyterLab notebook would otherwise take
+    // the arrow keys (and cancel them) to move between cells instead of moving a slider.
+    root.addEventListener("keydown", function (event) { event.stopPropagation(); });
 
     // Controls: objective, steps, and each optimizer's sliders.
     var controls = el("div", {"class": "d2l-lab-controls"});
@@ -253,11 +258,10 @@ var LAB = (function (E) {
     root.appendChild(readout);
 
     // --- state changes ---
+    // A live model sends the state to the kernel; ipywidgets keeps one message in flight and
+    // sends only the latest state after it, so a fast drag never queues up stale work.
     function commit(state) {
       model.set("state", state);
-      if (!live) { return; }
-      if (pending) { queued = true; return; }  // one request in flight: send the latest later
-      pending = true;
       model.save_changes();
     }
     function update(patch) {
@@ -527,22 +531,17 @@ var LAB = (function (E) {
       setStart(s[0] + move[0] * by, s[1] + move[1] * by);
     });
 
-    function arrived() {
-      pending = false;
-      if (queued) { queued = false; pending = true; model.save_changes(); }
-      draw();
-    }
     function words() {
       var text = model.get("readout");
       if (readout.textContent !== text) { readout.textContent = text; }
     }
     model.on("change:state", draw);
-    model.on("change:paths", arrived);
+    model.on("change:paths", draw);
     model.on("change:readout", words);
     draw();
     return function () {
       model.off("change:state", draw);
-      model.off("change:paths", arrived);
+      model.off("change:paths", draw);
       model.off("change:readout", words);
     };
   }
