@@ -26,10 +26,13 @@ def student_html(tmp_path_factory) -> Path:
 
 
 def solution_lines(chapter: str) -> list[str]:
+    """Lines only a solution holds: in a solution region, and nowhere in the chapter's other code
+    (a solution may well repeat a line of the text, such as ``data = load_airfoil()``)."""
     notebook = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
-    return [line.strip() for cell in notebook["cells"] if cell["cell_type"] == "code"
-            for block in SOLUTION.findall("".join(cell["source"]))
-            for line in block.splitlines() if len(line.strip()) > 12]
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    public = "\n".join(SOLUTION.sub("", source) for source in sources)
+    return [line.strip() for source in sources for block in SOLUTION.findall(source)
+            for line in block.splitlines() if len(line.strip()) > 12 and line.strip() not in public]
 
 
 def page_code(html: str) -> str:
