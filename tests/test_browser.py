@@ -381,7 +381,8 @@ def _engine_runs(view, cases: list[dict]) -> list[dict]:
     for case in cases:
         factors = None
         if case["schedule"] is not None:
-            factors = [int(schedule_factor(case["schedule"], t, **case["schedule_params"])
+            # update t runs after t - 1 updates: schedule(t - 1), as d2l_opt.traces counts
+            factors = [int(schedule_factor(case["schedule"], t - 1, **case["schedule_params"])
                            * FACTOR_QUANTUM) for t in range(1, case["steps"] + 1)]
         args.append({"rule": case["rule"], "objective": case["objective"],
                      "start": case["start"], "steps": case["steps"],
