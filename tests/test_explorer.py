@@ -16,7 +16,7 @@ from d2l_opt.explorer import (MAX_EMBED_BYTES, TEMPLATES, Explorer, explore, has
 from d2l_opt.explorer.static import page_spec
 from d2l_opt.objectives import (OBJECTIVES, Objective, double_well, ill_conditioned, quadratic,
                                 rosenbrock, rotated_ill_conditioned)
-from d2l_opt.optimizers import RULES, adam, momentum, rmsprop, sgd
+from d2l_opt.optimizers import RULES, momentum, sgd
 from d2l_opt.schedules import polynomial
 from d2l_opt.traces import (FACTOR_QUANTUM, describe, noise_draws, run_grid, run_trace,
                             schedule_factor)

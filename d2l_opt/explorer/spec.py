@@ -161,12 +161,12 @@ class Entry:
         _split_params(rule, schedule, params)  # names every unknown parameter
         return cls(label, rule, sliders, fixed, schedule)
 
-
     def values(self, positions: Sequence[int]) -> dict[str, float]:
         """The slider values at the given slider positions."""
         return {s.name: s.values[i] for s, i in zip(self.sliders, positions)}
 
     def params(self, positions: Sequence[int]) -> dict[str, float]:
+        """Every hyperparameter at the given slider positions, fixed ones included."""
         return {**self.fixed, **self.values(positions)}
 
     def settings_text(self, positions: Sequence[int]) -> str:
