@@ -192,13 +192,6 @@ def _sgd(x: Tensor, g: Tensor, state: NoState, *, eta: Hyper) -> tuple[Tensor, N
     .. math:: \mathbf{x}_t = \mathbf{x}_{t-1} - \eta\, \mathbf{g}_t
 
     ``eta`` is ``lr`` of ``torch.optim.SGD``; the two rules are identical.
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`NoState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = sgd.step(x, g, sgd.init(x), eta=0.1)``. Chapter: SGD.
     """
     return x - eta * g, state
@@ -226,13 +219,6 @@ def _momentum(x: Tensor, g: Tensor, state: MomentumState, *, eta: Hyper,
     ``torch.optim.SGD(lr=eta, momentum=beta)`` (with its default ``dampening=0``,
     ``nesterov=False``) is the same rule: torch starts the buffer at the first gradient,
     which is what :math:`\mathbf{v}_0 = 0` gives too.
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`MomentumState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = momentum.step(x, g, momentum.init(x), eta=0.6, beta=0.5)``.
     Chapter: momentum.
     """
@@ -263,13 +249,6 @@ def _adagrad(x: Tensor, g: Tensor, state: AdagradState, *, eta: Hyper,
     ``eta`` is ``lr`` of ``torch.optim.Adagrad``. Difference: the book puts ε inside the
     square root, torch adds its ``eps`` (default 1e-10) outside, ``sqrt(s) + eps``; with
     ε = 0 the rules coincide. torch's ``lr_decay`` and ``initial_accumulator_value`` are 0 here.
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`AdagradState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = adagrad.step(x, g, adagrad.init(x), eta=0.4)``. Chapter: Adagrad.
     """
     s = state.s + g * g
@@ -300,13 +279,6 @@ def _rmsprop(x: Tensor, g: Tensor, state: RMSPropState, *, eta: Hyper, gamma: Hy
 
     ``torch.optim.RMSprop(lr=eta, alpha=gamma)``: torch calls γ ``alpha``. Difference: torch
     adds its ``eps`` (default 1e-8) outside the square root; with ε = 0 the rules coincide.
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`RMSPropState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = rmsprop.step(x, g, rmsprop.init(x), eta=0.4, gamma=0.9)``.
     Chapter: RMSProp.
     """
@@ -340,13 +312,6 @@ def _adadelta(x: Tensor, g: Tensor, state: AdadeltaState, *, rho: Hyper = 0.9,
 
     ``torch.optim.Adadelta(rho=rho, eps=eps)`` is the same rule when its ``lr`` is 1.0 (its
     default); torch multiplies the step by ``lr``, the book's rule has none.
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`AdadeltaState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = adadelta.step(x, g, adadelta.init(x), rho=0.9)``. Chapter: Adadelta.
     """
     s = rho * state.s + (1 - rho) * g * g
@@ -389,13 +354,6 @@ def _adam(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper = 
 
     ``torch.optim.Adam(lr=eta, betas=(beta1, beta2), eps=eps)`` is the same rule (ε outside
     the root in both); only the default ε differs (here 1e-6, torch 1e-8).
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`AdamState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = adam.step(x, g, adam.init(x), eta=0.01)``. Chapter: Adam.
     """
     t = state.t + 1
@@ -414,13 +372,6 @@ def _yogi(x: Tensor, g: Tensor, state: AdamState, *, eta: Hyper, beta1: Hyper = 
     Everything else is Adam's rule, bias correction included, as this book presents it; the
     paper's algorithm omits the bias correction and suggests a larger initial estimate of
     the second moment. torch has no Yogi. Default ε = 1e-3 as in the paper.
-
-    Args:
-        x, g: the parameters and their gradient, tensors of one shape (any shape).
-        state: the :class:`AdamState` from ``init`` or from the previous step.
-        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
-    Returns:
-        ``(new_x, new_state)``; nothing is changed in place.
     Example: ``x, s = yogi.step(x, g, yogi.init(x), eta=0.01)``. Chapter: Adam.
     """
     t = state.t + 1
@@ -438,6 +389,19 @@ yogi = UpdateRule(
     "yogi", _adam_init, _yogi, chapter="adam",
     reference="Zaheer, Reddi, Sachan, Kale and Kumar (2018), Adaptive methods for nonconvex "
               "optimization")
+
+_ARGS = """
+    Args:
+        x, g: the parameters and their gradient, tensors of one shape (any shape).
+        state: the state from ``init`` or from the previous step.
+        hyperparameters: keyword-only floats, or tensors that broadcast against ``x``.
+    Returns:
+        ``(new_x, new_state)``; nothing is changed in place.
+"""
+for _rule in (sgd, momentum, adagrad, rmsprop, adadelta, adam, yogi):  # one template for all
+    _doc = _rule.update.__doc__
+    _at = _doc.index("    Example:")
+    _rule.update.__doc__ = _doc[:_at] + _ARGS + _doc[_at:]
 
 #: Every rule of the book by name; tests and explorers iterate over this table.
 RULES: dict[str, UpdateRule] = {r.name: r for r in
