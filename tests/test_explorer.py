@@ -144,7 +144,7 @@ def test_static_view_is_accessible_offline_and_deterministic(momentum_explorer):
 
 
 def test_stored_page_carries_no_machine_dependent_number(adam_race):
-    from tests.test_stored_outputs import machine_dependent
+    from test_stored_outputs import machine_dependent  # tests/ is on sys.path, as for conftest
 
     noisy = explore(sgd, quadratic, steps=50, noise=1.0, seed=0, schedule=polynomial,
                     lam=0.1, eta=(0.01, 0.6, 0.01, 0.1), alpha=(0.0, 1.0, 0.05, 0.5))
