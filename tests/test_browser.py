@@ -23,7 +23,7 @@ import pytest
 import torch
 import yaml
 
-from d2l_opt.explorer import race
+from d2l_opt.explorer import choose, explore, race
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = Path(__file__).resolve().parent / "axe" / "axe.min.js"
@@ -119,7 +119,7 @@ def explorer_pages() -> list[str]:
     pages = []
     for page in toc_pages():
         notebook = ROOT / f"{page}.ipynb"
-        if notebook.exists() and re.search(r"\b(explore|race)\(", notebook.read_text()):
+        if notebook.exists() and re.search(r"\b(explore|race|choose)\(", notebook.read_text()):
             pages.append(page)
     return pages
 
@@ -196,21 +196,116 @@ def _explorers(view):
 
 @pytest.mark.parametrize("page", explorer_pages())
 def test_every_explorer_follows_python(opened, page):
-    """Load state, then each slider and the steps moved with the keyboard, match Python."""
+    """Load state, then each slider and the steps moved with the keyboard (and, where the
+    entries are alternatives, each one picked from the drop-down), match Python."""
     view = opened(page).page
     for root in _explorers(view):
         root.scroll_into_view_if_needed()
         _assert_follows_python(_state(root))
-        for slider in root.locator(".d2l-lab-entry input[type=range]").all() + [
-                root.locator("input[id$='-steps']")]:
-            before = _state(root)
-            slider.focus()
-            view.keyboard.press("ArrowLeft" if slider.input_value() != slider.get_attribute("min")
-                                else "ArrowRight")
-            after = _state(root)
-            assert after["state"] != before["state"], "the key moved nothing"
-            assert after["d"] != before["d"] and after["readout"] != before["readout"]
-            _assert_follows_python(after)
+        picker = root.locator("select[id$='-pick']")
+        choices = picker.locator("option").all_inner_texts() if picker.count() else [None]
+        for choice in choices:
+            if choice is not None:
+                before = _state(root)
+                picker.select_option(label=choice)
+                after = _state(root)
+                assert after["state"]["hidden"].count(False) == 1
+                assert choice == before["config"]["entries"][
+                    after["state"]["hidden"].index(False)]["label"]
+                _assert_follows_python(after)
+            _move_every_slider(view, root)
+
+
+def _move_every_slider(view, root) -> None:
+    """Each visible slider (entries', shared and steps) moved one notch by the keyboard."""
+    for slider in (root.locator(".d2l-lab-entry:not([hidden]) input[type=range]").all()
+                   + root.locator(".d2l-lab-shared input[type=range]").all()
+                   + [root.locator("input[id$='-steps']")]):
+        before = _state(root)
+        slider.focus()
+        view.keyboard.press("ArrowLeft" if slider.input_value() != slider.get_attribute("min")
+                            else "ArrowRight")
+        after = _state(root)
+        assert after["state"] != before["state"], "the key moved nothing"
+        assert after["d"] != before["d"] and after["readout"] != before["readout"]
+        _assert_follows_python(after)
+
+
+def _scratch_page(browser, tmp_path, explorer, name: str):
+    page_path = tmp_path / f"{name}.html"
+    page_path.write_text(f"<!doctype html><html lang=en><meta charset=utf-8><title>{name}</title>"
+                         f"<main>{explorer.static_html()}</main></html>")
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_path.as_uri())
+    return page, errors
+
+
+def test_noise_and_batch_sliders_follow_python(browser, tmp_path):
+    """The batch slider divides the noise by sqrt(b) in the page exactly as in Python; its
+    output says the noise that results."""
+    from d2l_opt.objectives import quadratic
+    from d2l_opt.optimizers import sgd
+
+    explorer = explore(sgd, quadratic, steps=60, noise=(0.0, 3.0, 0.5, 2.0), batch=(1, 64, 1, 4),
+                       eta=(0.05, 0.4, 0.05, 0.1))
+    page, errors = _scratch_page(browser, tmp_path, explorer, "batch")
+    try:
+        root = page.locator("div.d2l-explorer")
+        assert root.locator("label", has_text="batch size b").count() == 1
+        assert root.locator("label", has_text="gradient noise σ").count() == 1
+        batch = root.locator("input[id$='-shared-batch']")
+        assert root.locator("output[for$='-shared-batch']").inner_text() == "4 (noise 1)"
+        assert batch.get_attribute("aria-valuetext") == "b = 4, noise 1"
+        batch.focus()
+        for _ in range(4):  # b = 8: noise 2 / sqrt(8), not a short decimal
+            page.keyboard.press("ArrowRight")
+        state = _state(root)
+        assert state["state"]["shared"] == [4, 7]
+        assert root.locator("output[for$='-shared-batch']").inner_text() == "8 (noise 0.7071)"
+        _assert_follows_python(state)
+        root.locator("input[id$='-shared-noise']").focus()
+        page.keyboard.press("End")
+        _assert_follows_python(_state(root))
+        _move_every_slider(page, root)
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_pick_shows_one_alternative_with_its_sliders(browser, tmp_path):
+    from d2l_opt.objectives import quadratic
+    from d2l_opt.optimizers import sgd
+    from d2l_opt.schedules import cosine, factor
+
+    explorer = choose("schedule", objective=quadratic, steps=50, noise=1.0,
+                      constant=dict(rule=sgd, eta=(0.05, 0.45, 0.05, 0.3)),
+                      step=dict(rule=sgd, schedule=factor, step_size=10,
+                                eta=(0.05, 0.45, 0.05, 0.3), gamma=(0.1, 1.0, 0.1, 0.5)),
+                      cosine=dict(rule=sgd, schedule=cosine, total=50,
+                                  eta=(0.05, 0.45, 0.05, 0.3), final=(0.0, 1.0, 0.1, 0.0)))
+    page, errors = _scratch_page(browser, tmp_path, explorer, "pick")
+    try:
+        root = page.locator("div.d2l-explorer")
+        assert root.locator("label", has_text="schedule").count() == 1
+        assert root.locator(".d2l-lab-key").count() == 0  # no legend: the drop-down picks
+        assert root.locator(".d2l-lab-entry:visible").count() == 1
+        picker = root.locator("select[id$='-pick']")
+        picker.focus()
+        page.keyboard.press("ArrowDown")  # the keyboard picks too
+        state = _state(root)
+        assert state["state"]["hidden"] == [True, False, True]
+        assert state["readout"].startswith("step (η = 0.3, γ = 0.5): after 50 steps")
+        visible = root.locator(".d2l-lab-entry:visible")
+        assert visible.count() == 1 and "step" in visible.locator("legend").inner_text()
+        _assert_follows_python(state)
+        picker.select_option("2")
+        assert root.locator(".d2l-lab-entry:visible input[id$='-final']").count() == 1
+        _move_every_slider(page, root)
+        assert errors == []
+    finally:
+        page.close()
 
 
 def _plot_point(root, state: dict, x1: float, x2: float) -> tuple[float, float]:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from d2l_opt.explorer import (MAX_EMBED_BYTES, TEMPLATES, Explorer, explore, has_js_twin,
+from d2l_opt.explorer import (MAX_EMBED_BYTES, choose, TEMPLATES, Explorer, explore, has_js_twin,
                               outcome, race)
 from d2l_opt.explorer.static import page_spec
 from d2l_opt.objectives import (OBJECTIVES, Objective, double_well, ill_conditioned, quadratic,
@@ -200,6 +200,89 @@ def test_fallback_grid_has_a_budget():
                                          r"paths: 5000 settings x 20 steps would embed \d+ kB"):
         explore(my_rule, quadratic, eta=(0.001, 5.0, 0.001, 0.1)).static_html()
     assert MAX_EMBED_BYTES <= 700_000
+
+
+# --- shared noise and batch sliders, alternatives picked from a drop-down -------------------
+
+@pytest.fixture
+def batch_explorer() -> Explorer:
+    return explore(sgd, quadratic, steps=40, noise=(0.0, 3.0, 0.5, 2.0), batch=(1, 16, 1, 4),
+                   eta=(0.05, 0.4, 0.05, 0.1))
+
+
+def test_batch_slider_scales_the_noise_by_one_over_sqrt_b(batch_explorer):
+    state = batch_explorer.default_state()
+    assert state["shared"] == [4, 3] and batch_explorer.noise_at(state) == 2.0 / 2.0
+    state["shared"] = [6, 8]  # sigma = 3, b = 9
+    assert batch_explorer.noise_at(state) == 1.0
+    (trace,) = batch_explorer.traces(state)
+    expected = run_trace(sgd, quadratic, steps=40, noise=1.0, eta=0.1)
+    assert torch.equal(trace.points, expected.points)
+    state["shared"] = [0, 0]  # no noise at all: plain gradient descent
+    assert torch.equal(batch_explorer.traces(state)[0].points,
+                       run_trace(sgd, quadratic, steps=40, eta=0.1).points)
+
+
+def test_page_gets_the_shared_sliders_and_the_draws(batch_explorer):
+    spec = spec_of(batch_explorer.static_html())
+    assert [s["name"] for s in spec["shared"]] == ["noise", "batch"]
+    assert [s["symbol"] for s in spec["shared"]] == ["σ", "b"]
+    assert spec["shared"][1]["values"] == list(range(1, 17))
+    assert ints(spec["draws"]).reshape(-1, 2).tolist() == noise_draws(200, 0).tolist()
+    assert "σ in [0, 3] step 0.5, b in [1, 16] step 1 (noise σ/√b)" in repr(batch_explorer)
+    rebuilt = Explorer.from_config(batch_explorer.config())
+    assert repr(rebuilt) == repr(batch_explorer)
+    assert rebuilt.static_html() == batch_explorer.static_html()
+
+
+def test_a_noise_slider_alone_needs_no_fixed_noise():
+    explorer = race(gd=dict(rule=sgd, eta=0.1), momentum=dict(eta=0.1, beta=0.5),
+                    objective=quadratic, noise=(0.0, 2.0, 0.25, 0.0))
+    state = explorer.default_state()
+    assert explorer.noise_at(state) == 0.0 and spec_of(explorer.static_html())["draws"]
+    state["shared"] = [4]
+    assert explorer.noise_at(state) == 1.0
+    assert explorer.readout(state) != explorer.readout()
+
+
+@pytest.fixture
+def schedules_explorer() -> Explorer:
+    return choose("schedule", objective=quadratic, steps=30, noise=1.0,
+                  constant=dict(rule=sgd, eta=(0.1, 0.4, 0.1, 0.3)),
+                  step=dict(rule=sgd, schedule=polynomial, eta=(0.1, 0.4, 0.1, 0.3),
+                            alpha=(0.0, 1.0, 0.5, 0.5)))
+
+
+def test_pick_shows_one_entry_at_a_time(schedules_explorer):
+    state = schedules_explorer.default_state()
+    assert state["hidden"] == [False, True]
+    assert schedules_explorer.readout(state).startswith("constant (η = 0.3): after 30 steps")
+    state["hidden"] = [True, False]
+    assert schedules_explorer.readout(state).startswith("step (η = 0.3, α = 0.5): after 30")
+    spec = spec_of(schedules_explorer.static_html())
+    assert spec["pick"] == "schedule" and spec["state"]["hidden"] == [False, True]
+    assert "schedule: one of constant, step, picked from a drop-down" in repr(schedules_explorer)
+    assert repr(Explorer.from_config(schedules_explorer.config())) == repr(schedules_explorer)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(noise=(0.5, 0.1, 0.1, 0.3)), r"slider noise needs lo < hi, got lo=0.5, hi=0.1"),
+    (dict(noise=(-1.0, 1.0, 0.5, 0.0)), r"slider noise needs lo >= 0, got lo=-1.0"),
+    (dict(noise=1.0, batch=(0, 8, 1, 1)), r"slider batch needs lo >= 1, got lo=0.0"),
+    (dict(noise=1.0, batch=4), r"batch must be a slider \(lo, hi, step, default\), got 4"),
+    (dict(batch=(1, 8, 1, 1)), r"batch scales the gradient noise .*: give noise > 0"),
+])
+def test_bad_shared_slider_is_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        explore(sgd, quadratic, eta=0.1, **kwargs)
+
+
+def test_pick_needs_two_entries_and_a_word():
+    with pytest.raises(ValueError, match=r"pick names what the drop-down chooses .* got "
+                                         r"pick='schedule' with 1 entry"):
+        choose("schedule", objective=quadratic, constant=dict(rule=sgd, eta=0.1))
+    with pytest.raises(ValueError, match=r"got pick=''"):
+        choose("", objective=quadratic, a=dict(rule=sgd, eta=0.1), b=dict(rule=sgd, eta=0.2))
 
 
 # --- bad input, named ---------------------------------------------------------------------

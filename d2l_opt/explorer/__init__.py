@@ -23,12 +23,12 @@ from .spec import (JS_OBJECTIVES, JS_RULES, SYMBOLS, TEMPLATES, Entry, Explorer,
                    has_js_twin, outcome)
 from .static import MAX_EMBED_BYTES
 
-__all__ = ["explore", "race", "Explorer", "Entry", "Slider", "outcome", "TEMPLATES",
+__all__ = ["explore", "race", "choose", "Explorer", "Entry", "Slider", "outcome", "TEMPLATES",
            "SYMBOLS", "MAX_EMBED_BYTES", "JS_RULES", "JS_OBJECTIVES", "has_js_twin"]
 
 
 def explore(rule: UpdateRule, objective: Objective, *, steps: int = 20, start=(-5.0, -2.0),
-            noise: float = 0.0, seed: int = 0, schedule: Callable | None = None,
+            noise=0.0, seed: int = 0, batch=None, schedule: Callable | None = None,
             objectives: Sequence[Objective] | None = None, **params) -> Explorer:
     """Contours of ``objective`` with the path of ``rule``, its loss curve and controls.
 
@@ -39,21 +39,24 @@ def explore(rule: UpdateRule, objective: Objective, *, steps: int = 20, start=(-
     Args:
         rule: an update rule; a rule of the book runs in the page, any other is precomputed
             over its slider values (the page says so) and fully live in a notebook.
-        objective, steps, start, noise, seed, schedule: as for :func:`d2l_opt.traces.run_grid`.
+        objective, steps, start, seed, schedule: as for :func:`d2l_opt.traces.run_grid`.
+        noise: the standard deviation σ of the gradient noise, a number or a slider tuple.
+        batch: None, or a slider tuple for a batch size b that scales the noise to σ/√b.
         objectives: further objectives of :mod:`d2l_opt.objectives` to choose from.
         params: each hyperparameter of the rule or schedule, a number or a slider tuple.
     Returns:
         An :class:`Explorer`, which displays itself in a notebook.
 
-    Example: ``explore(sgd, quadratic, eta=(0.01, 0.6, 0.01, 0.1))``. Chapter: SGD.
+    Example: ``explore(sgd, quadratic, eta=(0.01, 0.6, 0.01, 0.1))``;
+    ``explore(sgd, quadratic, noise=2.0, batch=(1, 64, 1, 4), eta=...)``. Chapter: SGD.
     """
     entry = Entry.parse(rule.name, rule, schedule, params)
     return Explorer([entry], objective, objectives=objectives, steps=steps, start=start,
-                    noise=noise, seed=seed)
+                    noise=noise, seed=seed, batch=batch)
 
 
 def race(*, objective: Objective, objectives: Sequence[Objective] | None = None,
-         steps: int = 20, start=(-5.0, -2.0), noise: float = 0.0, seed: int = 0,
+         steps: int = 20, start=(-5.0, -2.0), noise=0.0, seed: int = 0, batch=None,
          **entries: dict) -> Explorer:
     """Several optimizers on one surface, each with its colour, legend entry and sliders.
 
@@ -64,7 +67,7 @@ def race(*, objective: Objective, objectives: Sequence[Objective] | None = None,
 
     Args:
         objective: the surface, and ``objectives`` further ones for a drop-down.
-        steps, start, noise, seed: shared by every optimizer, as in :func:`explore`.
+        steps, start, noise, seed, batch: shared by every optimizer, as in :func:`explore`.
         entries: ``label=dict(rule=..., schedule=..., **params)``, at least one.
     Returns:
         An :class:`Explorer`.
@@ -73,16 +76,44 @@ def race(*, objective: Objective, objectives: Sequence[Objective] | None = None,
     momentum=dict(eta=0.6, beta=(0.0, 0.95, 0.05, 0.5)), objective=ill_conditioned)``.
     Chapter: momentum.
     """
+    return Explorer(_entries("race", entries), objective, objectives=objectives, steps=steps,
+                    start=start, noise=noise, seed=seed, batch=batch)
+
+
+def choose(pick: str, *, objective: Objective, objectives: Sequence[Objective] | None = None,
+           steps: int = 20, start=(-5.0, -2.0), noise=0.0, seed: int = 0, batch=None,
+           **entries: dict) -> Explorer:
+    """Alternatives on one surface, one shown at a time, picked from a drop-down.
+
+    Entries are given as for :func:`race`; the drop-down, labelled ``pick``, lists their
+    labels, and only the chosen entry's path and sliders are shown. One optimizer under
+    several learning-rate schedules, each with its own parameters, is the use it was made for.
+
+    Args:
+        pick: what the drop-down chooses, its label (e.g. ``"schedule"``).
+        objective, objectives, steps, start, noise, seed, batch: as for :func:`race`.
+        entries: ``label=dict(rule=..., schedule=..., **params)``, at least two.
+    Returns:
+        An :class:`Explorer`.
+
+    Example: ``choose("schedule", objective=quadratic, constant=dict(rule=sgd, eta=0.3),
+    cosine=dict(rule=sgd, schedule=cosine, total=50, eta=0.3, final=(0, 1, 0.1, 0)))``.
+    Chapter: learning-rate schedules.
+    """
+    return Explorer(_entries("choose", entries), objective, objectives=objectives, steps=steps,
+                    start=start, noise=noise, seed=seed, batch=batch, pick=pick)
+
+
+def _entries(where: str, entries: dict) -> list[Entry]:
     parsed = []
     for label, given in entries.items():
         if not isinstance(given, dict):
-            raise ValueError(f"race entry {label} must be a dict of hyperparameters, got "
+            raise ValueError(f"{where} entry {label} must be a dict of hyperparameters, got "
                              f"{given!r}")
         params = dict(given)
         rule = params.pop("rule", None) or RULES.get(label)
         if rule is None:
-            raise ValueError(f"race entry {label} names no rule of the book "
+            raise ValueError(f"{where} entry {label} names no rule of the book "
                              f"({', '.join(RULES)}): give rule=...")
         parsed.append(Entry.parse(label, rule, params.pop("schedule", None), params))
-    return Explorer(parsed, objective, objectives=objectives, steps=steps, start=start,
-                    noise=noise, seed=seed)
+    return parsed

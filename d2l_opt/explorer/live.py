@@ -47,7 +47,8 @@ class LiveExplorer(anywidget.AnyWidget):
     def _traces(self, state: dict) -> list:
         """Every entry's trace for ``state``; only entries whose inputs changed are rerun
         (together, one gradient call per step)."""
-        keys = [(state["objective"], tuple(state["start"]), int(state["steps"]),
+        noise = self.explorer.noise_at(state)
+        keys = [(state["objective"], tuple(state["start"]), int(state["steps"]), noise,
                  tuple(positions)) for positions in state["positions"]]
         stale = [i for i, key in enumerate(keys) if (i, key) not in self._cache]
         if stale:
@@ -58,7 +59,7 @@ class LiveExplorer(anywidget.AnyWidget):
                 [(entries[i].rule, entries[i].schedule, entries[i].params(state["positions"][i]))
                  for i in stale],
                 self.explorer.objective_named(state["objective"]), steps=int(state["steps"]),
-                start=tuple(state["start"]), noise=self.explorer.noise, seed=self.explorer.seed)
+                start=tuple(state["start"]), noise=noise, seed=self.explorer.seed)
             self._cache.update({(i, keys[i]): trace for i, trace in zip(stale, fresh)})
         return [self._cache[(i, key)] for i, key in enumerate(keys)]
 

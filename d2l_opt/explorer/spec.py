@@ -1,9 +1,13 @@
 """What an explorer shows, shared by its two views, and the one wording of an outcome.
 
 An :class:`Explorer` is one objective (or a drop-down of several), a start point, a number of
-steps and one or more *entries*: an update rule with its hyperparameters, each fixed or a
-slider ``(lo, hi, step, default)``. Its *state* is what the reader controls: the objective,
-the start, the steps, each slider's position and which paths are hidden. Both views (the
+steps, gradient noise and one or more *entries*: an update rule with its hyperparameters, each
+fixed or a slider ``(lo, hi, step, default)``. The noise level σ may be a slider too, and a
+batch-size slider b scales it to σ/√b; these *shared* sliders act on every entry. The entries
+either race (each path shown, a legend button hides it) or are alternatives of which a
+drop-down shows one (``pick``, e.g. one optimizer under several schedules). Its *state* is
+what the reader controls: the objective, the start, the steps, each slider's position and
+which paths are hidden. Both views (the
 static page, :mod:`.static`, and the live widget, :mod:`.live`) hold that state and draw the
 paths it gives; :meth:`Explorer.traces` computes them with :func:`d2l_opt.traces.run_together`.
 
@@ -31,7 +35,7 @@ __all__ = ["Slider", "Entry", "Explorer", "outcome", "TEMPLATES", "SYMBOLS", "JS
 
 #: How each parameter name is written on its slider: the symbol the prose uses.
 SYMBOLS = {"eta": "η", "beta": "β", "gamma": "γ", "rho": "ρ", "beta1": "β₁", "beta2": "β₂",
-           "eps": "ε", "alpha": "α", "lam": "λ"}
+           "eps": "ε", "alpha": "α", "lam": "λ", "noise": "σ", "batch": "b"}
 #: Significant digits of a loss in every readout: the last bits of a float differ from one
 #: CPU to another, and a stored output must carry only what it shows.
 LOSS_DIGITS = 4
@@ -187,9 +191,14 @@ class Explorer:
 
     def __init__(self, entries: Sequence[Entry], objective: Objective, *,
                  objectives: Sequence[Objective] | None = None, steps: int = 20,
-                 start=(-5.0, -2.0), noise: float = 0.0, seed: int = 0):
+                 start=(-5.0, -2.0), noise=0.0, seed: int = 0, batch=None,
+                 pick: str | None = None):
         if not entries:
             raise ValueError("an explorer needs at least one optimizer")
+        if pick is not None and (not isinstance(pick, str) or not pick or len(entries) < 2):
+            raise ValueError(f"pick names what the drop-down chooses (a word such as "
+                             f"'schedule') among two or more entries, got pick={pick!r} with "
+                             f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         labels = [e.label for e in entries]
         if len(set(labels)) != len(labels):
             raise ValueError(f"optimizer labels must differ, got {labels}")
@@ -201,7 +210,23 @@ class Explorer:
                 raise ValueError(f"objectives offers the book's objectives "
                                  f"({', '.join(JS_OBJECTIVES)}), got {o!r}")
         check_integer("steps", steps, 1, MAX_STEPS)
+        shared = []
+        if isinstance(noise, (tuple, list)):
+            shared.append(Slider.parse("noise", noise))
+            if shared[-1].lo < 0:
+                raise ValueError(f"slider noise needs lo >= 0, got lo={shared[-1].lo!r}")
+            noise = 0.0
         check_nonnegative("noise", noise)
+        if batch is not None:
+            if not isinstance(batch, (tuple, list)):
+                raise ValueError(f"batch must be a slider (lo, hi, step, default), got "
+                                 f"{batch!r}")
+            shared.append(Slider.parse("batch", batch))
+            if shared[-1].lo < 1:
+                raise ValueError(f"slider batch needs lo >= 1, got lo={shared[-1].lo!r}")
+            if not (noise > 0 or shared[0].name == "noise"):
+                raise ValueError("batch scales the gradient noise to noise / sqrt(batch): "
+                                 "give noise > 0 or a noise slider")
         check_integer("seed", seed, 0)
         start = tuple(float(v) for v in start)
         if len(start) != 2 or not all(math.isfinite(v) for v in start):
@@ -209,6 +234,7 @@ class Explorer:
         self.entries = tuple(entries)
         self.objective, self.objectives = objective, tuple(offered)
         self.steps, self.start, self.noise, self.seed = steps, start, float(noise), seed
+        self.shared, self.pick = tuple(shared), pick
         self.max_steps = max(STEPS_CONTROL_MAX, steps)
         self._default_traces = self.traces()  # validates every setting's hyperparameters
         self.live_views: list = []  # the live widgets shown so far (benchmarks read them)
@@ -220,6 +246,22 @@ class Explorer:
         raise ValueError(f"objective {name!r} is not offered; this explorer offers "
                          f"{', '.join(o.name for o in self.objectives)}")
 
+    def shared_slider(self, name: str) -> Slider | None:
+        return next((s for s in self.shared if s.name == name), None)
+
+    def noise_at(self, state: dict | None = None) -> float:
+        """The standard deviation of the gradient noise in ``state``: the noise slider's value
+        (or the fixed ``noise``), divided by the square root of the batch slider's, if any."""
+        state = state or self.default_state()
+        values = {s.name: s.values[i] for s, i in zip(self.shared, state["shared"])}
+        sigma = values.get("noise", self.noise)
+        return sigma / math.sqrt(values["batch"]) if "batch" in values else sigma
+
+    @property
+    def max_noise(self) -> float:
+        slider = self.shared_slider("noise")
+        return slider.hi if slider else self.noise
+
     def in_engine(self, entry: Entry) -> bool:
         """Whether the page computes ``entry``'s paths (else it embeds a precomputed grid)."""
         return has_js_twin(entry.rule) and has_js_twin(self.objective)
@@ -230,7 +272,8 @@ class Explorer:
         return {"objective": self.objective.name, "start": list(self.start),
                 "steps": self.steps,
                 "positions": [[s.index for s in e.sliders] for e in self.entries],
-                "hidden": [False] * len(self.entries)}
+                "shared": [s.index for s in self.shared],
+                "hidden": [bool(self.pick) and i > 0 for i in range(len(self.entries))]}
 
     def traces(self, state: dict | None = None) -> list[Trace]:
         """Every entry's path for ``state`` (the default state if None), by its Python rule
@@ -239,7 +282,8 @@ class Explorer:
         return run_together([(e.rule, e.schedule, e.params(p))
                              for e, p in zip(self.entries, state["positions"])],
                             self.objective_named(state["objective"]), steps=int(state["steps"]),
-                            start=tuple(state["start"]), noise=self.noise, seed=self.seed)
+                            start=tuple(state["start"]), noise=self.noise_at(state),
+                            seed=self.seed)
 
     def path_texts(self, state: dict, traces: Sequence[Trace]) -> list[str]:
         """One sentence per entry: its settings and its outcome."""
@@ -279,8 +323,11 @@ class Explorer:
                              "labels": s.labels, "index": s.index,
                              "kind": "rule" if s.name in e.rule.hyperparameters else "schedule"}
                             for s in e.sliders]})
+        shared = [{"name": s.name, "symbol": s.symbol, "values": s.values, "labels": s.labels,
+                   "index": s.index} for s in self.shared]
         return {"mode": mode, "templates": TEMPLATES, "loss_digits": LOSS_DIGITS,
                 "steps_max": self.max_steps, "single": len(self.entries) == 1,
+                "shared": shared, "noise": self.noise, "pick": self.pick,
                 "objectives": [objective_view(o) for o in self.objectives],
                 "entries": entries, "state": self.default_state()}
 
@@ -294,8 +341,13 @@ class Explorer:
                             for e in self.entries],
                 "objective": self.objective.name,
                 "objectives": [o.name for o in self.objectives[1:]],
-                "steps": self.steps, "start": list(self.start), "noise": self.noise,
-                "seed": self.seed}
+                "steps": self.steps, "start": list(self.start), "seed": self.seed,
+                "noise": self._slider_or("noise", self.noise),
+                "batch": self._slider_or("batch", None), "pick": self.pick}
+
+    def _slider_or(self, name: str, value):
+        slider = self.shared_slider(name)
+        return [slider.lo, slider.hi, slider.step, slider.default] if slider else value
 
     @classmethod
     def from_config(cls, config: dict) -> "Explorer":
@@ -307,10 +359,13 @@ class Explorer:
                                {k: tuple(v) if isinstance(v, list) else v
                                 for k, v in e["params"].items()})
                    for e in config["entries"]]
+        noise, batch = config["noise"], config.get("batch")
         return cls(entries, OBJECTIVES[config["objective"]],
                    objectives=[OBJECTIVES[n] for n in config["objectives"]],
-                   steps=config["steps"], start=config["start"], noise=config["noise"],
-                   seed=config["seed"])
+                   steps=config["steps"], start=config["start"],
+                   noise=tuple(noise) if isinstance(noise, list) else noise,
+                   batch=tuple(batch) if batch else None, seed=config["seed"],
+                   pick=config.get("pick"))
 
     # --- text ----------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -321,14 +376,23 @@ class Explorer:
                  f"from ({start})"]
         if len(self.objectives) > 1:
             lines.append("objectives: " + ", ".join(o.name for o in self.objectives))
+        if self.pick:
+            lines.append(f"{self.pick}: one of {names}, picked from a drop-down")
+        if self.shared:
+            scaled = " (noise σ/√b)" if self.shared_slider("batch") else ""
+            lines.append("shared: " + ", ".join(self._range(s) for s in self.shared) + scaled)
+        elif self.noise > 0:
+            lines.append(f"gradient noise σ = {_g(self.noise)}, seed {self.seed}")
         for e in self.entries:
-            ranges = ", ".join(f"{s.symbol} in [{_g(s.lo)}, {_g(s.hi)}] step {_g(s.step)}"
-                               for s in e.sliders)
+            ranges = ", ".join(self._range(s) for s in e.sliders)
             twin = "" if self.in_engine(e) else " (no JavaScript twin: precomputed in the page)"
             lines.append(f"{e.label}: {ranges or 'no sliders'}{twin}")
-        texts = self.path_texts(state, self._default_traces)
-        lines.append("default " + TEMPLATES["separator"].join(texts))
+        lines.append("default " + self.readout(state, self._default_traces))
         return "\n".join(lines)
+
+    @staticmethod
+    def _range(s: Slider) -> str:
+        return f"{s.symbol} in [{_g(s.lo)}, {_g(s.hi)}] step {_g(s.step)}"
 
     # --- views ---------------------------------------------------------------------------------
     def static_html(self) -> str:

@@ -67,7 +67,8 @@ def _schedule_factors(explorer: Explorer, entry: Entry) -> dict | None:
 
 
 def _grid(explorer: Explorer, entry: Entry) -> dict:
-    """Paths precomputed over the entry's slider values, for a rule the page cannot run."""
+    """Paths precomputed over the entry's slider values, for a rule the page cannot run (at
+    the shared sliders' defaults: the page says they are unavailable elsewhere)."""
     positions = entry.grid_positions()
     settings = len(positions)
     size = settings * ((explorer.steps + 1) * (4 + 2 * 9) + 6) * 4 // 3
@@ -80,7 +81,7 @@ def _grid(explorer: Explorer, entry: Entry) -> dict:
     grid_params = {s.name: [s.values[i] for i in column]
                    for s, column in zip(entry.sliders, columns)}
     grid = run_grid(entry.rule, explorer.objective, steps=explorer.steps, start=explorer.start,
-                    noise=explorer.noise, seed=explorer.seed, schedule=entry.schedule,
+                    noise=explorer.noise_at(), seed=explorer.seed, schedule=entry.schedule,
                     **entry.fixed, **grid_params)
     (lo1, hi1), (lo2, hi2) = explorer.objective.window
     lo, span = np.array([lo1, lo2]), np.array([hi1 - lo1, hi2 - lo2])
@@ -97,9 +98,8 @@ def page_spec(explorer: Explorer, uid: str) -> dict:
     """The view spec with everything the page's engine needs."""
     spec = explorer.view_spec("static")
     spec.update({"id": uid, "config": explorer.config(), "divergence": DIVERGENCE_FACTOR,
-                 "noise": explorer.noise,
                  "draws": (_blob(noise_draws(explorer.max_steps, explorer.seed).numpy(), "int32")
-                           if explorer.noise > 0 else None)})
+                           if explorer.max_noise > 0 else None)})
     x1, x2 = (_g(v) for v in explorer.start)
     for view, entry in zip(spec["entries"], explorer.entries):
         rule_fixed, _ = _split_params(entry.rule, entry.schedule, entry.fixed)

@@ -56,6 +56,16 @@ var LAB = (function (E) {
     }
     return out;
   }
+  // The gradient noise of a state: the noise slider's value (else the fixed noise), over the
+  // square root of the batch slider's value if there is one (as Explorer.noise_at).
+  function noiseOf(spec, state) {
+    var sigma = spec.noise, batch = null;
+    spec.shared.forEach(function (s, j) {
+      if (s.name === "noise") { sigma = s.values[state.shared[j]]; }
+      if (s.name === "batch") { batch = s.values[state.shared[j]]; }
+    });
+    return batch === null ? sigma : sigma / Math.sqrt(batch);
+  }
   function objectiveOf(spec, name) {
     return spec.objectives.filter(function (o) { return o.name === name; })[0];
   }
@@ -125,13 +135,16 @@ var LAB = (function (E) {
     }
     var run = E.run({rule: entry.rule, objective: objective.name, start: state.start,
                      steps: state.steps, hyper: hyper, window: objective.window,
-                     noise: spec.noise, draws: this.draws, factors: factors,
+                     noise: noiseOf(spec, state), draws: this.draws, factors: factors,
                      divergence: spec.divergence});
     return {points: run.points, losses: run.losses, diverged_at: run.divergedAt, steps: state.steps};
   };
   StaticModel.prototype.fromGrid = function (entry, prepared, positions, state) {
     var grid = entry.grid;
-    if (state.objective !== grid.objective) { return {unavailable: true, points: [], losses: [], diverged_at: -1, steps: 0}; }
+    var defaults = this.attrs.spec.state.shared.join(",");
+    if (state.objective !== grid.objective || state.shared.join(",") !== defaults) {
+      return {unavailable: true, points: [], losses: [], diverged_at: -1, steps: 0};
+    }
     var flat = 0;
     entry.sliders.forEach(function (s, j) { flat = flat * s.values.length + positions[j]; });
     var n = Math.min(state.steps, grid.steps), win = objectiveOf(this.attrs.spec, grid.objective).window;
@@ -176,6 +189,35 @@ var LAB = (function (E) {
     controls.appendChild(el("div", {"class": "d2l-lab-row"}, [
       el("label", {"for": uid + "-steps"}, ["steps"]), steps, stepsOut]));
     steps.addEventListener("input", function () { update({steps: Number(steps.value)}); });
+    // Shared sliders (noise, batch size) act on every optimizer.
+    var WORDS = {noise: "gradient noise", batch: "batch size"};
+    var shared = spec.shared.map(function (s, j) {
+      var id = uid + "-shared-" + s.name;
+      var input = el("input", {type: "range", id: id, min: "0", max: String(s.values.length - 1),
+                               step: "1", "data-name": s.name});
+      var out = el("output", {"for": id});
+      input.addEventListener("input", function () {
+        var state = copy(model.get("state"));
+        state.shared[j] = Number(input.value);
+        commit(state);
+      });
+      controls.appendChild(el("div", {"class": "d2l-lab-row d2l-lab-shared"}, [
+        el("label", {"for": id}, [(WORDS[s.name] || s.name) + " " + s.symbol]), input, out]));
+      return {input: input, out: out, slider: s};
+    });
+    // With pick, the entries are alternatives: a drop-down shows one of them.
+    var picker = null;
+    if (spec.pick) {
+      picker = el("select", {id: uid + "-pick"}, spec.entries.map(function (entry, i) {
+        return el("option", {value: String(i)}, [entry.label]);
+      }));
+      controls.appendChild(el("div", {"class": "d2l-lab-row"}, [
+        el("label", {"for": uid + "-pick"}, [spec.pick]), picker]));
+      picker.addEventListener("change", function () {
+        var chosen = Number(picker.value);
+        update({hidden: spec.entries.map(function (e, i) { return i !== chosen; })});
+      });
+    }
 
     var sliders = spec.entries.map(function (entry, i) {
       var inputs = entry.sliders.map(function (s, j) {
@@ -190,8 +232,9 @@ var LAB = (function (E) {
         });
         return {input: input, out: out, label: el("label", {"for": id}, [s.symbol]), slider: s};
       });
+      inputs.box = null;
       if (!inputs.length) { return inputs; }
-      var box = el("fieldset", {"class": "d2l-lab-entry"}, [
+      var box = inputs.box = el("fieldset", {"class": "d2l-lab-entry"}, [
         el("legend", {}, [el("span", {"class": "d2l-lab-swatch", style: "background:" + entry.color}), entry.label])]);
       inputs.forEach(function (x) { box.appendChild(el("div", {"class": "d2l-lab-row"}, [x.label, x.input, x.out])); });
       controls.appendChild(box);
@@ -239,8 +282,8 @@ var LAB = (function (E) {
     figure.appendChild(loss);
 
     var legend = el("div", {"class": "d2l-lab-legend", role: "group", "aria-label": "paths shown"});
-    root.appendChild(legend);
-    var legendButtons = spec.entries.map(function (entry, i) {
+    if (!spec.pick) { root.appendChild(legend); }
+    var legendButtons = spec.pick ? [] : spec.entries.map(function (entry, i) {
       var b = el("button", {type: "button", "class": "d2l-lab-key", "aria-pressed": "true"}, [
         el("span", {"class": "d2l-lab-swatch", style: "background:" + entry.color}), entry.label]);
       b.addEventListener("click", function () {
@@ -318,7 +361,18 @@ var LAB = (function (E) {
       var state = model.get("state"), paths = model.get("paths") || [], g = geometry();
       if (select && select.value !== state.objective) { select.value = state.objective; }
       setRange(steps, stepsOut, state.steps, String(state.steps), state.steps + " steps");
+      var noise = E.formatG(noiseOf(spec, state), 4);
+      shared.forEach(function (x, j) {
+        var p = state.shared[j], label = x.slider.labels[p];
+        setRange(x.input, x.out, p, x.slider.name === "batch" ? label + " (noise " + noise + ")" : label,
+                 x.slider.symbol + " = " + label + (x.slider.name === "batch" ? ", noise " + noise : ""));
+      });
+      if (picker) {
+        var chosen = String(state.hidden.indexOf(false));
+        if (picker.value !== chosen && chosen !== "-1") { picker.value = chosen; }
+      }
       sliders.forEach(function (inputs, i) {
+        if (picker && inputs.box) { inputs.box.hidden = state.hidden[i]; }
         inputs.forEach(function (x, j) {
           var p = state.positions[i][j];
           setRange(x.input, x.out, p, x.slider.labels[p], x.slider.symbol + " = " + x.slider.labels[p]);
@@ -335,7 +389,7 @@ var LAB = (function (E) {
       var badges = 0;
       paths.forEach(function (path, i) {
         var hidden = state.hidden[i] || path.unavailable || !path.points.length;
-        legendButtons[i].setAttribute("aria-pressed", state.hidden[i] ? "false" : "true");
+        if (legendButtons[i]) { legendButtons[i].setAttribute("aria-pressed", state.hidden[i] ? "false" : "true"); }
         text(badgeEls[i], "");
         if (hidden) { pathEls[i].line.setAttribute("d", ""); pathEls[i].dots.setAttribute("d", ""); return; }
         var d = [], dots = [], last = lastIndex(path);
