@@ -133,22 +133,23 @@ def cosine(t, *, total: int = 100, final: float = 0.0):
     return final + (1 - final) * (1 + _cos(math.pi * _minimum(t, total) / total)) / 2
 
 
-def warmup_cosine(t, *, warmup: int = 10, total: int = 100, start: float = 0.1,
+def warmup_cosine(t, *, warmup: int = 10, total: int = 100, start_factor: float = 0.1,
                   final: float = 0.0):
-    r"""Linear warm-up from ``start`` η to η over ``warmup`` steps, then cosine to ``final`` η.
+    r"""Linear warm-up from ``start_factor`` η to η over ``warmup`` steps, then cosine down
+    to ``final`` η.
 
     .. math:: \eta_t = \eta \left(s + (1 - s)\frac{t}{W}\right) \ (t < W), \qquad
               \eta_t = \eta\, \text{cosine}(t - W;\ T - W, f) \ (t \ge W)
 
-    torch: ``SequentialLR([LinearLR(start_factor=start, total_iters=warmup),
+    torch: ``SequentialLR([LinearLR(start_factor=start_factor, total_iters=warmup),
     CosineAnnealingLR(T_max=total - warmup, eta_min=final * base_lr)], milestones=[warmup])``.
-    Example: ``warmup_cosine(0, warmup=10, start=0.1)`` is ``0.1``. Chapter: learning-rate
+    Example: ``warmup_cosine(0, warmup=10, start_factor=0.1)`` is ``0.1``. Chapter: learning-rate
     schedules.
     """
     check_integer("warmup", warmup, 1)
     check_integer("total", total, warmup + 1)
-    check_unit_interval("start", start)
-    ramp = start + (1 - start) * _minimum(t, warmup) / warmup
+    check_unit_interval("start_factor", start_factor)
+    ramp = start_factor + (1 - start_factor) * _minimum(t, warmup) / warmup
     after = cosine(t - warmup, total=total - warmup, final=final)
     if isinstance(t, Tensor):
         return torch.where(t < warmup, ramp, after)
@@ -161,11 +162,11 @@ SCHEDULES: dict[str, Callable] = {f.__name__: f for f in (
     warmup_cosine)}
 
 
-def _linear_then_cosine(optimizer, *, warmup, total, start, final):
+def _linear_then_cosine(optimizer, *, warmup, total, start_factor, final):
     base = optimizer.param_groups[0]["lr"]
     sched = torch.optim.lr_scheduler
     return sched.SequentialLR(optimizer, [
-        sched.LinearLR(optimizer, start_factor=start, end_factor=1.0, total_iters=warmup),
+        sched.LinearLR(optimizer, start_factor=start_factor, end_factor=1.0, total_iters=warmup),
         sched.CosineAnnealingLR(optimizer, T_max=total - warmup, eta_min=final * base)],
         milestones=[warmup])
 

@@ -17,8 +17,8 @@ from .objectives import Objective
 from ._validate import check_integer, check_nonnegative
 from .optimizers import UpdateRule
 
-__all__ = ["Trace", "run_trace", "run_grid", "run_together", "describe", "noise_draws", "schedule_factor",
-           "DIVERGENCE_FACTOR", "NOISE_QUANTUM", "FACTOR_QUANTUM"]
+__all__ = ["Trace", "run_trace", "run_grid", "run_together", "describe", "noise_draws",
+           "schedule_factor", "sequence_params", "DIVERGENCE_FACTOR", "NOISE_QUANTUM", "FACTOR_QUANTUM"]
 
 #: A run counts as diverged once a coordinate is this many window widths from the window's
 #: centre (or is no longer finite). Far enough that no converging run is ever cut short.
@@ -79,7 +79,8 @@ def run_grid(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     r"""Run ``rule`` on ``objective`` for every setting of a grid at once.
 
     Each keyword in ``params`` is a hyperparameter of ``rule`` or of ``schedule``, given as a
-    number (shared by all settings) or as a 1-D sequence with one value per setting. Update
+    number (shared by all settings) or as a 1-D sequence with one value per setting (a schedule
+    parameter that is itself a sequence, such as ``boundaries``, is passed as given). Update
     :math:`t = 1, 2, \ldots` uses the rate :math:`\eta\,\text{schedule}(t - 1)` (a schedule
     counts the updates already taken, from 0, as torch's schedulers do) and, when ``noise`` > 0, the
     gradient plus ``noise`` times standard normal noise drawn from a generator seeded with
@@ -120,8 +121,19 @@ class _Run(NamedTuple):
     settings: int
 
 
+def sequence_params(schedule: Callable | None) -> set[str]:
+    """The parameters of ``schedule`` that take a sequence (``piecewise_constant``'s
+    ``boundaries``): passed to it as given, never a grid column."""
+    if schedule is None:
+        return set()
+    return {p.name for p in inspect.signature(schedule).parameters.values()
+            if isinstance(p.default, (tuple, list))}
+
+
 def _prepare(rule: UpdateRule, schedule: Callable | None, params: dict) -> _Run:
     rule_params, schedule_params = _split_params(rule, schedule, params)
+    sequences = {k: tuple(schedule_params.pop(k)) for k in sequence_params(schedule)
+                 if k in schedule_params}
     columns = {k: _as_settings(k, v) for k, v in {**rule_params, **schedule_params}.items()}
     lengths = {k: v.numel() for k, v in columns.items() if v.dim() == 1}
     if len(set(lengths.values())) > 1:
@@ -129,7 +141,8 @@ def _prepare(rule: UpdateRule, schedule: Callable | None, params: dict) -> _Run:
     given = {**rule_params, **schedule_params}  # a single value keeps its type (an int stays one)
     as_column = {k: (v[:, None] if v.dim() == 1 else given[k]) for k, v in columns.items()}
     return _Run(rule, rule.resolve(**{k: as_column[k] for k in rule_params}), schedule,
-                {k: as_column[k] for k in schedule_params}, next(iter(lengths.values()), 1))
+                {**sequences, **{k: as_column[k] for k in schedule_params}},
+                next(iter(lengths.values()), 1))
 
 
 def _rollout(runs: Sequence[_Run], objective: Objective, *, steps: int, start, noise: float,
@@ -193,7 +206,7 @@ def run_together(runs: Sequence[tuple[UpdateRule, Callable | None, dict]],
     prepared = []
     for rule, schedule, params in runs:
         for name, value in params.items():
-            if torch.as_tensor(value).dim() != 0:
+            if name not in sequence_params(schedule) and torch.as_tensor(value).dim() != 0:
                 raise ValueError(f"run_together takes one value per parameter, got "
                                  f"{name}={value!r}")
         prepared.append(_prepare(rule, schedule, params))
@@ -263,7 +276,7 @@ def run_trace(rule: UpdateRule, objective: Objective, *, steps: int = 20,
     Chapter: SGD.
     """
     for name, value in params.items():
-        if torch.as_tensor(value).dim() != 0:
+        if name not in sequence_params(schedule) and torch.as_tensor(value).dim() != 0:
             raise ValueError(f"run_trace takes one value per parameter, got {name}={value!r}; "
                              "use run_grid for a grid")
     grid = run_grid(rule, objective, steps=steps, start=start, noise=noise, seed=seed,

@@ -20,8 +20,8 @@ def test_values():
     assert polynomial_to_zero(50, total=100) == 0.5 and polynomial_to_zero(150, total=100) == 0
     assert cosine(0, total=10) == 1 and cosine(10, total=10) == pytest.approx(0)
     assert cosine(25, total=10, final=0.1) == pytest.approx(0.1)
-    assert warmup_cosine(0, warmup=4, total=20, start=0.2) == pytest.approx(0.2)
-    assert warmup_cosine(4, warmup=4, total=20, start=0.2) == pytest.approx(1.0)
+    assert warmup_cosine(0, warmup=4, total=20, start_factor=0.2) == pytest.approx(0.2)
+    assert warmup_cosine(4, warmup=4, total=20, start_factor=0.2) == pytest.approx(1.0)
 
 
 # Parameters for each schedule with a torch twin, chosen to exercise its boundaries.
@@ -32,7 +32,7 @@ TWIN_PARAMS = {
     "exponential": dict(lam=0.05),
     "polynomial_to_zero": dict(total=25, power=2.0),
     "cosine": dict(total=30, final=0.1),
-    "warmup_cosine": dict(warmup=5, total=30, start=0.1, final=0.0),
+    "warmup_cosine": dict(warmup=5, total=30, start_factor=0.1, final=0.0),
 }
 
 
@@ -69,9 +69,9 @@ def test_tensors_broadcast():
                                torch.stack([torch.ones(3, dtype=torch.float64), torch.exp(-t)]))
     assert piecewise_constant(torch.tensor([0.2, 1.7])).tolist() == [1.0, 0.125]
     steps = torch.arange(0, 12, dtype=torch.float64)
-    values = warmup_cosine(steps, warmup=4, total=10, start=0.25)
+    values = warmup_cosine(steps, warmup=4, total=10, start_factor=0.25)
     assert values.tolist() == pytest.approx([warmup_cosine(int(s), warmup=4, total=10,
-                                                           start=0.25) for s in steps])
+                                                           start_factor=0.25) for s in steps])
 
 
 @pytest.mark.parametrize("call, message", [

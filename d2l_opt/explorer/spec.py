@@ -27,7 +27,7 @@ import numpy as np
 from .._validate import check_integer, check_nonnegative
 from ..objectives import OBJECTIVES, Objective
 from ..optimizers import RULES, UpdateRule
-from ..traces import Trace, _split_params, run_together
+from ..traces import Trace, _split_params, run_together, sequence_params
 
 __all__ = ["Slider", "Entry", "Explorer", "outcome", "TEMPLATES", "SYMBOLS", "JS_RULES",
            "JS_OBJECTIVES",
@@ -35,7 +35,8 @@ __all__ = ["Slider", "Entry", "Explorer", "outcome", "TEMPLATES", "SYMBOLS", "JS
 
 #: How each parameter name is written on its slider: the symbol the prose uses.
 SYMBOLS = {"eta": "η", "beta": "β", "gamma": "γ", "rho": "ρ", "beta1": "β₁", "beta2": "β₂",
-           "eps": "ε", "alpha": "α", "lam": "λ", "noise": "σ", "batch": "b"}
+           "eps": "ε", "alpha": "α", "lam": "λ", "noise": "σ", "batch": "b", "power": "p",
+           "final": "f", "start_factor": "s₀"}
 #: Significant digits of a loss in every readout: the last bits of a float differ from one
 #: CPU to another, and a stored output must carry only what it shows.
 LOSS_DIGITS = 4
@@ -159,9 +160,16 @@ class Entry:
         if not isinstance(rule, UpdateRule):
             raise ValueError(f"{label}: rule must be an UpdateRule, got {rule!r}")
         where = f"{label}: " if label != rule.name else ""
-        sliders = tuple(Slider.parse(k, v, where) for k, v in params.items()
-                        if isinstance(v, (tuple, list)))
-        fixed = {k: v for k, v in params.items() if not isinstance(v, (tuple, list))}
+        # A schedule parameter whose default is a sequence (piecewise_constant's boundaries)
+        # is given as one; every other tuple is a slider.
+        sequences = sequence_params(schedule)
+
+        def is_slider(k, v):
+            return isinstance(v, (tuple, list)) and k not in sequences
+
+        sliders = tuple(Slider.parse(k, v, where) for k, v in params.items() if is_slider(k, v))
+        fixed = {k: (tuple(v) if k in sequences else v) for k, v in params.items()
+                 if not is_slider(k, v)}
         _split_params(rule, schedule, params)  # names every unknown parameter
         return cls(label, rule, sliders, fixed, schedule)
 
