@@ -343,6 +343,18 @@ def test_live_view_reruns_the_python_rule(monkeypatch):
     assert len(widget.callback_ms) == 2
 
 
+def test_live_view_follows_the_shared_sliders(monkeypatch, batch_explorer):
+    monkeypatch.setenv("D2L_OPT_NO_WIDGETS", "0")
+    widget = batch_explorer.widget()
+    assert widget.spec["shared"][1]["name"] == "batch"
+    state = json.loads(json.dumps(widget.state))
+    state["shared"] = [6, 8]  # sigma = 3, b = 9: noise 1
+    widget.state = state
+    expected = run_trace(sgd, quadratic, steps=40, noise=1.0, eta=0.1)
+    assert widget.paths[0]["points"] == expected.points.flatten().tolist()
+    assert widget.readout == batch_explorer.readout(state)
+
+
 def test_headless_execution_makes_no_widget(monkeypatch):
     import ipywidgets
 

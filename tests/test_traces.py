@@ -10,7 +10,7 @@ import torch
 
 from d2l_opt.objectives import OBJECTIVES, ill_conditioned, quadratic
 from d2l_opt.optimizers import adam, momentum, rmsprop, sgd
-from d2l_opt.schedules import exponential, polynomial
+from d2l_opt.schedules import exponential, piecewise_constant, polynomial
 from d2l_opt.traces import (FACTOR_QUANTUM, NOISE_QUANTUM, describe, noise_draws, run_grid,
                             run_together, run_trace, schedule_factor)
 
@@ -47,6 +47,22 @@ def test_grid_over_schedule_parameters_equals_single_runs():
         single = run_trace(sgd, quadratic, steps=40, eta=0.1, noise=1.0, seed=1,
                            schedule=polynomial, alpha=alpha, lam=0.1)
         torch.testing.assert_close(grid.points[k], single.points, rtol=0, atol=0)
+
+
+def test_sequence_schedule_parameter_is_passed_as_given():
+    # boundaries is one value of piecewise_constant, not a grid column of two settings
+    grid = run_grid(sgd, quadratic, steps=30, eta=[0.1, 0.2], schedule=piecewise_constant,
+                    boundaries=[5, 12], factor=0.5)
+    assert grid.points.shape == (2, 31, 2)
+    for k, eta in enumerate([0.1, 0.2]):
+        single = run_trace(sgd, quadratic, steps=30, eta=eta, schedule=piecewise_constant,
+                           boundaries=(5, 12), factor=0.5)
+        torch.testing.assert_close(grid.points[k], single.points, rtol=0, atol=0)
+    # by hand: the rate halves at t = 5 and again at t = 12 (t counts updates taken)
+    x1 = -5.0
+    for t in range(30):
+        x1 -= 0.1 * 0.5 ** ((t >= 5) + (t >= 12)) * 2 * x1
+    assert float(grid.points[0, -1, 0]) == pytest.approx(x1, rel=1e-12)
 
 
 def test_gradient_descent_matches_closed_form():
