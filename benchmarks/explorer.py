@@ -3,7 +3,8 @@
 Prints one JSON line each for:
 - the static page in Chromium: ms per input event (a slider move, a drag step) with five
   optimizers racing 200 steps, each event computed by the page's engine, redrawn, and laid
-  out (budget <= 16 ms);
+  out (budget <= 16 ms); and the same for all seven optimizers of the book racing 200 steps
+  with a noise slider and a batch-size slider (a move of a shared slider reruns all seven);
 - the built chapter pages (run `jupyter-book build .` first): bytes (budget <= 2 MB), requests
   that leave the book's folder (budget 0) and JavaScript errors (budget 0);
 - the live widget's callback (state received to paths and readout sent), in this process, for
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from d2l_opt.explorer import race
-from d2l_opt.objectives import double_well, ill_conditioned, rosenbrock
+from d2l_opt.objectives import double_well, ill_conditioned, quadratic, rosenbrock
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -44,10 +45,21 @@ def five_racing(steps: int = 200):
                 noise=0.5)
 
 
+def seven_racing_with_noise(steps: int = 200):
+    return race(sgd=dict(eta=(0.001, 0.4, 0.001, 0.2)),
+                momentum=dict(eta=(0.001, 0.4, 0.001, 0.2), beta=(0.0, 0.95, 0.05, 0.5)),
+                adagrad=dict(eta=(0.05, 2.0, 0.05, 0.4)), rmsprop=dict(eta=(0.01, 1.0, 0.01, 0.4)),
+                adadelta=dict(rho=(0.5, 0.99, 0.01, 0.9)), adam=dict(eta=(0.01, 1.0, 0.01, 0.5)),
+                yogi=dict(eta=(0.01, 1.0, 0.01, 0.5)), objective=ill_conditioned,
+                objectives=[quadratic, rosenbrock, double_well], steps=steps,
+                noise=(0.0, 4.0, 0.5, 2.0), batch=(1, 64, 1, 4))
+
+
 EVENTS = """([kind, events]) => {
     const root = document.querySelector('div.d2l-explorer');
     const plot = root.querySelector('.d2l-lab-plot');
-    const slider = root.querySelector('.d2l-lab-entry input[type=range]');
+    const slider = root.querySelector(kind === 'shared' ? '.d2l-lab-shared input[type=range]'
+                                                        : '.d2l-lab-entry input[type=range]');
     const box = plot.getBoundingClientRect();
     const times = [];
     if (kind === 'drag') {
@@ -72,7 +84,8 @@ EVENTS = """([kind, events]) => {
 }"""
 
 
-def browser_ms_per_event(html: str, events: int = 400) -> dict:
+def browser_ms_per_event(html: str, events: int = 400,
+                         kinds: tuple[str, ...] = ("slider", "drag")) -> dict:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as folder:
@@ -86,7 +99,7 @@ def browser_ms_per_event(html: str, events: int = 400) -> dict:
             page.goto(page_path.as_uri())
             result = {kind: {k: round(v, 3) for k, v in
                              page.evaluate(EVENTS, [kind, events]).items()}
-                      for kind in ("slider", "drag")}
+                      for kind in kinds}
             browser.close()
     result["js_errors"] = len(errors)
     return result
@@ -147,6 +160,10 @@ def main() -> None:
     print(json.dumps({"static_page_5_optimizers_200_steps_ms_per_event":
                       browser_ms_per_event(html), "explorer_html_bytes": len(html.encode()),
                       "budget_ms": 16}))
+    html = seven_racing_with_noise().static_html()
+    print(json.dumps({"static_page_7_optimizers_200_steps_noise_batch_ms_per_event":
+                      browser_ms_per_event(html, kinds=("slider", "shared", "drag")),
+                      "explorer_html_bytes": len(html.encode()), "budget_ms": 16}))
     if (ROOT / "_build" / "html" / "chapters").exists():
         print(json.dumps({"chapter_pages": chapter_pages(), "budget_bytes": 2_000_000}))
     print(json.dumps({"live_callback_in_process_5_optimizers_200_steps": live_callback_ms(),
