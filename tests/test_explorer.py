@@ -218,6 +218,8 @@ def test_batch_slider_scales_the_noise_by_one_over_sqrt_b(batch_explorer):
     (trace,) = batch_explorer.traces(state)
     expected = run_trace(sgd, quadratic, steps=40, noise=1.0, eta=0.1)
     assert torch.equal(trace.points, expected.points)
+    del state["shared"]  # a state saved before the shared sliders existed: their defaults
+    assert batch_explorer.noise_at(state) == 1.0
     state["shared"] = [0, 0]  # no noise at all: plain gradient descent
     assert torch.equal(batch_explorer.traces(state)[0].points,
                        run_trace(sgd, quadratic, steps=40, eta=0.1).points)

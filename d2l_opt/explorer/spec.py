@@ -261,7 +261,8 @@ class Explorer:
         """The standard deviation of the gradient noise in ``state``: the noise slider's value
         (or the fixed ``noise``), divided by the square root of the batch slider's, if any."""
         state = state or self.default_state()
-        values = {s.name: s.values[i] for s, i in zip(self.shared, state["shared"])}
+        positions = state.get("shared", [s.index for s in self.shared])  # older states lack it
+        values = {s.name: s.values[i] for s, i in zip(self.shared, positions)}
         sigma = values.get("noise", self.noise)
         return sigma / math.sqrt(values["batch"]) if "batch" in values else sigma
 
