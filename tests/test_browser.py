@@ -411,6 +411,32 @@ def test_hovering_one_panel_marks_the_step_in_both(opened):
     assert lab.get_attribute("data-marked") is None
 
 
+def test_keyboard_marks_a_step_and_hears_every_loss(opened):
+    """The mark-step slider does with the keyboard what hovering does, and says each shown
+    path's loss at the marked step in the book's wording."""
+    view = opened("chapters/momentum").page
+    root = next(r for r in _explorers(view) if len(_state(r)["d"]) == 2)  # GD vs momentum
+    root.scroll_into_view_if_needed()
+    marker = root.locator("input[id$='-mark']")
+    assert root.locator("label", has_text="mark step").count() == 1
+    assert marker.get_attribute("aria-valuetext") == "no step marked; arrow keys mark one"
+    marker.focus()
+    for _ in range(3):
+        view.keyboard.press("ArrowRight")
+    state = _state(root)
+    assert root.locator(".d2l-lab").get_attribute("data-marked") == "3"
+    assert root.locator(".d2l-lab-overlay .d2l-lab-mark").count() == 2
+    explorer = _explorer(state)
+    traces = explorer.traces(state["state"])
+    said = [f"{e.label}: f(x) = {float(t.losses[3]):.4g}" if not 0 <= int(t.diverged_at) <= 3
+            else f"{e.label}: diverged at step {int(t.diverged_at)}"
+            for e, t in zip(explorer.entries, traces)]
+    assert marker.get_attribute("aria-valuetext") == "step 3: " + "; ".join(said)
+    view.keyboard.press("End")
+    assert marker.get_attribute("max") == str(state["state"]["steps"])
+    assert root.locator(".d2l-lab").get_attribute("data-marked") == str(state["state"]["steps"])
+
+
 # --- the page's engine equals d2l_opt.traces ---------------------------------------------------
 
 SETTINGS_PER_PAIR = 24

@@ -68,6 +68,9 @@ TEMPLATES = {
     "separator": "; ",
     "all_hidden": "every path is hidden",
     "start": "start point x₁ = {x1}, x₂ = {x2}; arrow keys move it",
+    "mark": "step {step}: {values}",
+    "mark_value": "{label}: f(x) = {loss}",
+    "mark_none": "no step marked; arrow keys mark one",
 }
 
 

@@ -281,6 +281,13 @@ var LAB = (function (E) {
     var loss = sv("svg", {"class": "d2l-lab-loss", "aria-hidden": "true", focusable: "false"});
     figure.appendChild(loss);
 
+    // The keyboard's way to do what hovering does: mark a step in both panels and hear every
+    // shown path's loss at that step.
+    var marker = el("input", {type: "range", id: uid + "-mark", min: "0", max: "1", step: "1", value: "0"});
+    var markerOut = el("output", {"for": uid + "-mark"});
+    root.appendChild(el("div", {"class": "d2l-lab-row d2l-lab-marker"}, [
+      el("label", {"for": uid + "-mark"}, ["mark step"]), marker, markerOut]));
+    marker.addEventListener("input", function () { mark(Number(marker.value)); });
     var legend = el("div", {"class": "d2l-lab-legend", role: "group", "aria-label": "paths shown"});
     if (!spec.pick) { root.appendChild(legend); }
     var legendButtons = spec.pick ? [] : spec.entries.map(function (entry, i) {
@@ -512,17 +519,37 @@ var LAB = (function (E) {
     }
 
     // Hovering one panel marks the same step in both.
+    function markWords(t) {
+      var state = model.get("state"), paths = model.get("paths") || [], said = [];
+      if (t === null || t === undefined) { return T.mark_none; }
+      paths.forEach(function (path, i) {
+        if (state.hidden[i] || path.unavailable || !path.points.length) { return; }
+        var label = spec.entries[i].label;
+        said.push(path.diverged_at >= 0 && t >= path.diverged_at
+          ? label + ": " + E.fill(T.diverged, {step: path.diverged_at})
+          : E.fill(T.mark_value, {label: label, loss: E.formatG(path.losses[t], 4)}));
+      });
+      return E.fill(T.mark, {step: t, values: said.join(T.separator)});
+    }
     function mark(t) {
+      if (t !== null && t !== undefined) { t = Math.min(t, model.get("state").steps); }
       marked = t;
       clear(markLayer);
       if (lossMarks) { clear(lossMarks); }
+      var steps = String(model.get("state").steps);
+      if (marker.max !== steps) { marker.max = steps; }
+      if (t !== null && t !== undefined && marker.value !== String(t)) { marker.value = String(t); }
+      text(markerOut, t === null || t === undefined ? "" : String(t));
+      var words = markWords(t);
+      if (marker.getAttribute("aria-valuetext") !== words) { marker.setAttribute("aria-valuetext", words); }
       if (t === null || t === undefined) { root.removeAttribute("data-marked"); return; }
       var state = model.get("state"), paths = model.get("paths") || [], g = geometry(), fmin = g.o.minimum;
       root.setAttribute("data-marked", String(t));
       if (lossScale && lossMarks) {
         var x = lossScale.x(Math.min(t, lossScale.n)).toFixed(1);
         lossMarks.appendChild(sv("line", {x1: x, x2: x, y1: L.top, y2: g.size[1] - L.bottom, "class": "d2l-lab-cursor"}));
-        var label = sv("text", {x: x, y: L.top - 3, "class": "d2l-lab-tick", "text-anchor": "middle"});
+        var edge = t > 0.85 * lossScale.n ? "end" : t < 0.15 * lossScale.n ? "start" : "middle";
+        var label = sv("text", {x: x, y: L.top - 3, "class": "d2l-lab-tick", "text-anchor": edge});
         label.textContent = "step " + t;
         lossMarks.appendChild(label);
       }
