@@ -24,6 +24,7 @@ import torch
 import yaml
 
 from d2l_opt.explorer import choose, explore, race
+from own_rule import sign_descent  # tests/ is on sys.path, as for conftest
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = Path(__file__).resolve().parent / "axe" / "axe.min.js"
@@ -587,7 +588,7 @@ def test_rule_without_twin_shows_its_precomputed_paths(browser, tmp_path):
     worded as unavailable on a surface it was not precomputed for."""
     from d2l_opt.objectives import quadratic, rosenbrock
 
-    explorer = race(signs=dict(rule=_sign_descent(), eta=(0.1, 0.5, 0.1, 0.2)),
+    explorer = race(signs=dict(rule=sign_descent(), eta=(0.1, 0.5, 0.1, 0.2)),
                     sgd=dict(eta=(0.1, 0.5, 0.1, 0.2)), objective=quadratic,
                     objectives=[rosenbrock])
     page_path = tmp_path / "own-rule.html"
@@ -625,13 +626,3 @@ def test_rule_without_twin_shows_its_precomputed_paths(browser, tmp_path):
     finally:
         page.close()
 
-
-def _sign_descent():
-    import dataclasses
-
-    from d2l_opt.optimizers import sgd
-
-    def update(x, g, state, *, eta):
-        return x - eta * torch.sign(g), state
-
-    return dataclasses.replace(sgd, name="signs", update=update, torch_twin=None)

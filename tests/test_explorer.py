@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from d2l_opt.explorer import (MAX_EMBED_BYTES, choose, TEMPLATES, Explorer, explore, has_js_twin,
-                              outcome, race)
+from d2l_opt.explorer import (MAX_EMBED_BYTES, TEMPLATES, Explorer, choose, explore,
+                              has_js_twin, outcome, race)
 from d2l_opt.explorer.static import page_spec
 from d2l_opt.objectives import (OBJECTIVES, Objective, double_well, ill_conditioned, quadratic,
                                 rosenbrock, rotated_ill_conditioned)
@@ -20,6 +20,7 @@ from d2l_opt.optimizers import RULES, momentum, sgd
 from d2l_opt.schedules import polynomial
 from d2l_opt.traces import (FACTOR_QUANTUM, describe, noise_draws, run_grid, run_trace,
                             schedule_factor)
+from own_rule import sign_descent  # tests/ is on sys.path, as for conftest
 
 SPEC = re.compile(r'<script type="application/json" id="[^"]+">(.*?)</script>')
 
@@ -154,19 +155,14 @@ def test_stored_page_carries_no_machine_dependent_number(adam_race):
 
 # --- a rule without a JavaScript twin ------------------------------------------------------
 
-def _signs(x, g, state, *, eta):
-    """Sign descent: a rule of the reader's own."""
-    return x - eta * torch.sign(g), state
-
-
-my_rule = dataclasses.replace(sgd, name="signs", update=_signs, torch_twin=None)
+my_rule = sign_descent()
 
 
 def test_twins_are_the_book_rules_registered_by_name():
     assert all(has_js_twin(rule) for rule in RULES.values())
     assert all(has_js_twin(o) for o in OBJECTIVES.values())
     assert not has_js_twin(my_rule)
-    assert not has_js_twin(dataclasses.replace(sgd, update=_signs))  # named sgd, not sgd
+    assert not has_js_twin(dataclasses.replace(sgd, update=my_rule.update))  # named sgd, not sgd
     own = Objective("bowl", "x_1^2", lambda x: (x ** 2).sum(-1), (0.0, 0.0),
                     ((-1.0, 1.0), (-1.0, 1.0)))
     assert not has_js_twin(own)

@@ -11,7 +11,6 @@ paths and readout sent); the test reports it against the 30 ms budget.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import socket
@@ -23,15 +22,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import torch
+
+from own_rule import SOURCE, sign_descent  # tests/ is on sys.path, as for conftest
 
 RULE = ("import dataclasses, torch\n"
         "from d2l_opt.explorer import race\n"
         "from d2l_opt.objectives import ill_conditioned, rosenbrock\n"
-        "from d2l_opt.optimizers import momentum, sgd\n\n"
-        "def _signs(x, g, state, *, eta):  # a student's own rule: step along the gradient's sign\n"
-        "    return x - eta * torch.sign(g), state\n\n"
-        "signs = dataclasses.replace(sgd, name='signs', update=_signs, torch_twin=None)\n")
+        "from d2l_opt.optimizers import momentum, sgd\n\n" + SOURCE)
 RACE = ("race(signs=dict(rule=signs, eta=(0.02, 0.4, 0.02, 0.1)),\n"
         "     gd=dict(rule=sgd, eta=(0.05, 0.7, 0.05, 0.4)),\n"
         "     momentum=dict(eta=(0.05, 1.0, 0.05, 0.6), beta=(0.0, 0.95, 0.05, 0.5)),\n"
@@ -97,10 +94,7 @@ def _python_race():
     from d2l_opt.objectives import ill_conditioned, rosenbrock  # noqa: F401 (RACE names them)
     from d2l_opt.optimizers import momentum, sgd  # noqa: F401
 
-    def _signs(x, g, state, *, eta):
-        return x - eta * torch.sign(g), state
-
-    signs = dataclasses.replace(sgd, name="signs", update=_signs, torch_twin=None)  # noqa: F841
+    signs = sign_descent()  # noqa: F841 (RACE names it)
     return eval(RACE)  # the very call the notebook runs
 
 
