@@ -184,26 +184,36 @@ var LAB = (function (E) {
         el("label", {"for": uid + "-objective"}, ["objective"]), select]));
       select.addEventListener("change", function () { setObjective(select.value); });
     }
-    var steps = el("input", {type: "range", id: uid + "-steps", min: "1", max: String(spec.steps_max), step: "1"});
-    var stepsOut = el("output", {"for": uid + "-steps"});
-    controls.appendChild(el("div", {"class": "d2l-lab-row"}, [
-      el("label", {"for": uid + "-steps"}, ["steps"]), steps, stepsOut]));
-    steps.addEventListener("input", function () { update({steps: Number(steps.value)}); });
+    // Every slider is a labelled range of integers with its output, in a row of its own.
+    function rangeRow(id, words, min, max, onInput, rowClass) {
+      var input = el("input", {type: "range", id: id, min: String(min), max: String(max), step: "1"});
+      var out = el("output", {"for": id});
+      input.addEventListener("input", function () { onInput(Number(input.value)); });
+      var row = el("div", {"class": "d2l-lab-row" + (rowClass ? " " + rowClass : "")}, [
+        el("label", {"for": id}, [words]), input, out]);
+      return {input: input, out: out, row: row};
+    }
+    // A slider over a parameter's values: its position is state[key][j] (key "shared") or
+    // state.positions[i][j].
+    function valueSlider(id, words, slider, place, rowClass) {
+      var x = rangeRow(id, words, 0, slider.values.length - 1, function (position) {
+        var state = copy(model.get("state")), at = place(state);
+        at[0][at[1]] = position;
+        commit(state);
+      }, rowClass);
+      x.slider = slider;
+      return x;
+    }
+    var stepsRow = rangeRow(uid + "-steps", "steps", 1, spec.steps_max, function (n) { update({steps: n}); });
+    var steps = stepsRow.input, stepsOut = stepsRow.out;
+    controls.appendChild(stepsRow.row);
     // Shared sliders (noise, batch size) act on every optimizer.
     var WORDS = {noise: "gradient noise", batch: "batch size"};
     var shared = spec.shared.map(function (s, j) {
-      var id = uid + "-shared-" + s.name;
-      var input = el("input", {type: "range", id: id, min: "0", max: String(s.values.length - 1),
-                               step: "1", "data-name": s.name});
-      var out = el("output", {"for": id});
-      input.addEventListener("input", function () {
-        var state = copy(model.get("state"));
-        state.shared[j] = Number(input.value);
-        commit(state);
-      });
-      controls.appendChild(el("div", {"class": "d2l-lab-row d2l-lab-shared"}, [
-        el("label", {"for": id}, [(WORDS[s.name] || s.name) + " " + s.symbol]), input, out]));
-      return {input: input, out: out, slider: s};
+      var x = valueSlider(uid + "-shared-" + s.name, (WORDS[s.name] || s.name) + " " + s.symbol, s,
+                          function (state) { return [state.shared, j]; }, "d2l-lab-shared");
+      controls.appendChild(x.row);
+      return x;
     });
     // With pick, the entries are alternatives: a drop-down shows one of them.
     var picker = null;
@@ -221,22 +231,14 @@ var LAB = (function (E) {
 
     var sliders = spec.entries.map(function (entry, i) {
       var inputs = entry.sliders.map(function (s, j) {
-        var id = uid + "-p" + i + "-" + s.name;
-        var input = el("input", {type: "range", id: id, min: "0", max: String(s.values.length - 1),
-                                 step: "1", "data-name": s.name});
-        var out = el("output", {"for": id});
-        input.addEventListener("input", function () {
-          var state = copy(model.get("state"));
-          state.positions[i][j] = Number(input.value);
-          commit(state);
-        });
-        return {input: input, out: out, label: el("label", {"for": id}, [s.symbol]), slider: s};
+        return valueSlider(uid + "-p" + i + "-" + s.name, s.symbol, s,
+                           function (state) { return [state.positions[i], j]; });
       });
       inputs.box = null;
       if (!inputs.length) { return inputs; }
       var box = inputs.box = el("fieldset", {"class": "d2l-lab-entry"}, [
         el("legend", {}, [el("span", {"class": "d2l-lab-swatch", style: "background:" + entry.color}), entry.label])]);
-      inputs.forEach(function (x) { box.appendChild(el("div", {"class": "d2l-lab-row"}, [x.label, x.input, x.out])); });
+      inputs.forEach(function (x) { box.appendChild(x.row); });
       controls.appendChild(box);
       return inputs;
     });
@@ -283,11 +285,10 @@ var LAB = (function (E) {
 
     // The keyboard's way to do what hovering does: mark a step in both panels and hear every
     // shown path's loss at that step.
-    var marker = el("input", {type: "range", id: uid + "-mark", min: "0", max: "1", step: "1", value: "0"});
-    var markerOut = el("output", {"for": uid + "-mark"});
-    root.appendChild(el("div", {"class": "d2l-lab-row d2l-lab-marker"}, [
-      el("label", {"for": uid + "-mark"}, ["mark step"]), marker, markerOut]));
-    marker.addEventListener("input", function () { mark(Number(marker.value)); });
+    var markRow = rangeRow(uid + "-mark", "mark step", 0, 1, function (t) { mark(t); }, "d2l-lab-marker");
+    var marker = markRow.input, markerOut = markRow.out;
+    marker.value = "0";
+    root.appendChild(markRow.row);
     var legend = el("div", {"class": "d2l-lab-legend", role: "group", "aria-label": "paths shown"});
     if (!spec.pick) { root.appendChild(legend); }
     var legendButtons = spec.pick ? [] : spec.entries.map(function (entry, i) {
