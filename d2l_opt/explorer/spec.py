@@ -114,13 +114,15 @@ class Slider:
     default: float
 
     @classmethod
-    def parse(cls, name: str, spec, where: str = "") -> "Slider":
+    def parse(cls, name: str, spec, where: str = "", low: float | None = None) -> "Slider":
         label = f"{where}slider {name}"
         if len(spec) != 4:
             raise ValueError(f"{label} must be (lo, hi, step, default), got {spec!r}")
         lo, hi, step, default = (float(v) for v in spec)
         if not lo < hi:
             raise ValueError(f"{label} needs lo < hi, got lo={lo!r}, hi={hi!r}")
+        if low is not None and lo < low:
+            raise ValueError(f"{label} needs lo >= {low:g}, got lo={lo!r}")
         if not step > 0:
             raise ValueError(f"{label} needs step > 0, got step={step!r}")
         slider = cls(name, lo, hi, step, default)
@@ -193,6 +195,24 @@ class Entry:
         return list(itertools.product(*(range(len(s.values)) for s in self.sliders)))
 
 
+def _shared_sliders(noise, batch) -> tuple[tuple[Slider, ...], float]:
+    """The noise and batch-size sliders given (either may be absent) and the fixed noise (0
+    when noise is a slider)."""
+    shared = []
+    if isinstance(noise, (tuple, list)):
+        shared.append(Slider.parse("noise", noise, low=0))
+        noise = 0.0
+    check_nonnegative("noise", noise)
+    if batch is not None:
+        if not isinstance(batch, (tuple, list)):
+            raise ValueError(f"batch must be a slider (lo, hi, step, default), got {batch!r}")
+        if not (shared or noise > 0):
+            raise ValueError("batch scales the gradient noise to noise / sqrt(batch): "
+                             "give noise > 0 or a noise slider")
+        shared.append(Slider.parse("batch", batch, low=1))
+    return tuple(shared), float(noise)
+
+
 class Explorer:
     """Contours with one or more optimizers' paths, a loss panel and controls.
 
@@ -221,23 +241,7 @@ class Explorer:
                 raise ValueError(f"objectives offers the book's objectives "
                                  f"({', '.join(JS_OBJECTIVES)}), got {o!r}")
         check_integer("steps", steps, 1, MAX_STEPS)
-        shared = []
-        if isinstance(noise, (tuple, list)):
-            shared.append(Slider.parse("noise", noise))
-            if shared[-1].lo < 0:
-                raise ValueError(f"slider noise needs lo >= 0, got lo={shared[-1].lo!r}")
-            noise = 0.0
-        check_nonnegative("noise", noise)
-        if batch is not None:
-            if not isinstance(batch, (tuple, list)):
-                raise ValueError(f"batch must be a slider (lo, hi, step, default), got "
-                                 f"{batch!r}")
-            shared.append(Slider.parse("batch", batch))
-            if shared[-1].lo < 1:
-                raise ValueError(f"slider batch needs lo >= 1, got lo={shared[-1].lo!r}")
-            if not (noise > 0 or shared[0].name == "noise"):
-                raise ValueError("batch scales the gradient noise to noise / sqrt(batch): "
-                                 "give noise > 0 or a noise slider")
+        shared, noise = _shared_sliders(noise, batch)
         check_integer("seed", seed, 0)
         start = tuple(float(v) for v in start)
         if len(start) != 2 or not all(math.isfinite(v) for v in start):
@@ -245,7 +249,7 @@ class Explorer:
         self.entries = tuple(entries)
         self.objective, self.objectives = objective, tuple(offered)
         self.steps, self.start, self.noise, self.seed = steps, start, float(noise), seed
-        self.shared, self.pick = tuple(shared), pick
+        self.shared, self.pick = shared, pick
         self.max_steps = max(STEPS_CONTROL_MAX, steps)
         self._default_traces = self.traces()  # validates every setting's hyperparameters
         self.live_views: list = []  # the live widgets shown so far (benchmarks read them)
