@@ -233,6 +233,7 @@ def _move_every_slider(view, root) -> None:
 
 
 def _scratch_page(browser, tmp_path, explorer, name: str):
+    """One explorer alone on a page in ``tmp_path``, opened: the page and its JavaScript errors."""
     page_path = tmp_path / f"{name}.html"
     page_path.write_text(f"<!doctype html><html lang=en><meta charset=utf-8><title>{name}</title>"
                          f"<main>{explorer.static_html()}</main></html>")
@@ -591,13 +592,8 @@ def test_rule_without_twin_shows_its_precomputed_paths(browser, tmp_path):
     explorer = race(signs=dict(rule=sign_descent(), eta=(0.1, 0.5, 0.1, 0.2)),
                     sgd=dict(eta=(0.1, 0.5, 0.1, 0.2)), objective=quadratic,
                     objectives=[rosenbrock])
-    page_path = tmp_path / "own-rule.html"
-    page_path.write_text(f"<!doctype html><meta charset=utf-8><body>{explorer.static_html()}")
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = _scratch_page(browser, tmp_path, explorer, "own-rule")
     try:
-        page.goto(page_path.as_uri())
         root = page.locator("div.d2l-explorer")
         assert root.locator(".d2l-lab-note").inner_text().startswith(
             "signs has no JavaScript twin: the page shows its paths precomputed on quadratic")
